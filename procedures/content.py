@@ -1,0 +1,110 @@
+"""A revision's content as plain data, for the diff, the conflict view and the step list.
+
+A Snapshot is built from a stored revision (`snapshot_of`) or from what an editor posted,
+so that "theirs" and "yours" can be compared the same way as two stored revisions.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .models import Revision
+from .services import CONTENT_FIELDS, MeasureData
+from .steps import DECISION, END, FLOWCHART, StepData, step_numbers
+
+
+@dataclass
+class Snapshot:
+    fields: dict[str, Any]
+    steps: list[StepData] = field(default_factory=list)
+    measures: list[MeasureData] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """A step as a reader sees it: its number, and the numbers its branches lead to."""
+
+    number: str
+    step: StepData
+    yes_number: str = ""
+    no_number: str = ""
+    next_number: str = ""
+
+    @property
+    def is_decision(self) -> bool:
+        return self.step.kind == DECISION
+
+    @property
+    def is_end(self) -> bool:
+        return self.step.kind == END
+
+
+def steps_of(revision: Revision) -> list[StepData]:
+    """The revision's steps in order (uses prefetched steps when there are any)."""
+    steps = revision.ordered_steps()
+    key_of = {s.pk: s.key for s in steps}
+    return [
+        StepData(
+            key=s.key,
+            text=s.text,
+            level=s.level,
+            kind=s.kind,
+            role=s.role,
+            yes=key_of.get(s.yes_target_id, ""),
+            no=key_of.get(s.no_target_id, ""),
+            next=key_of.get(s.next_target_id, ""),
+        )
+        for s in steps
+    ]
+
+
+def measures_of(revision: Revision) -> list[MeasureData]:
+    return [
+        MeasureData(name=m.name, target=m.target, method=m.method, frequency=m.frequency)
+        for m in revision.ordered_measures()
+    ]
+
+
+def snapshot_of(revision: Revision) -> Snapshot:
+    return Snapshot(
+        fields={name: getattr(revision, name) for name in CONTENT_FIELDS},
+        steps=steps_of(revision),
+        measures=measures_of(revision),
+    )
+
+
+def step_rows(steps: list[StepData]) -> list[StepRow]:
+    numbers = step_numbers([s.level for s in steps])
+    number_of = {s.key: numbers[i] for i, s in enumerate(steps)}
+    return [
+        StepRow(
+            number=numbers[i],
+            step=s,
+            yes_number=number_of.get(s.yes, ""),
+            no_number=number_of.get(s.no, ""),
+            next_number=number_of.get(s.next, ""),
+        )
+        for i, s in enumerate(steps)
+    ]
+
+
+def step_lines(step_format: str, steps: list[StepData]) -> list[str]:
+    """One line of text per step, as the redline compares them."""
+    lines = []
+    for row in step_rows(steps):
+        line = f"{row.number}. {row.step.text}"
+        if row.step.role:
+            line += f" — {row.step.role}"
+        if step_format == FLOWCHART:
+            if row.is_decision:
+                line += " " + _("[yes → %(yes)s, no → %(no)s]") % {
+                    "yes": row.yes_number,
+                    "no": row.no_number,
+                }
+            elif row.is_end:
+                line += " " + _("[end]")
+            elif row.next_number:
+                line += " " + _("[then → %(next)s]") % {"next": row.next_number}
+        lines.append(line)
+    return lines

@@ -1,0 +1,16 @@
+from django.conf import settings
+
+from . import permissions
+
+
+def navigation(request) -> dict:
+    """What the layout needs to show each role its own navigation."""
+    user = request.user
+    return {
+        "organisation": settings.SOPDESK_ORGANISATION,
+        "nav": {
+            "desk": permissions.can_use_desk(user),
+            "create": permissions.can_create_procedure(user),
+            "admin": permissions.can_manage_catalogue(user) and user.is_staff,
+        },
+    }

@@ -1,0 +1,188 @@
+"""Forms validate what a person typed; they never save domain objects (services.py does)."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+from .content import Snapshot
+from .models import Category, Procedure, Revision, Step, User, code_validator
+from .services import CONTENT_FIELDS, DraftContent, MeasureData
+from .steps import StepData
+
+MARKDOWN_HELP = _("Markdown: **bold**, *italic*, lists with - or 1., [links](https://…).")
+
+
+class ProcedureCreateForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("A stable identifier such as CC-QM-003. Letters are stored in capitals."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    step_format = forms.ChoiceField(
+        label=_("Format of the steps"),
+        choices=Revision.StepFormat.choices,
+        initial=Revision.StepFormat.SIMPLE,
+        widget=forms.RadioSelect,
+    )
+    review_interval_months = forms.IntegerField(
+        label=_("Review every (months)"), min_value=1, max_value=60, initial=12
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.order_by("order", "name")
+        if permissions.can_choose_owner(user):
+            self.fields["owner"].queryset = (
+                User.objects.filter(groups__name=permissions.SUPERVISOR, is_active=True)
+                .order_by("first_name", "last_name", "username")
+                .distinct()
+            )
+            self.fields["owner"].label_from_instance = lambda u: u.display_name
+        else:
+            del self.fields["owner"]
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        code_validator(code)
+        if Procedure.objects.by_code(code).exists():
+            raise forms.ValidationError(
+                _("A procedure with the code %(code)s already exists."), params={"code": code}
+            )
+        return code
+
+
+class RevisionForm(forms.ModelForm):
+    """The eight elements of the SOP. The lock version travels with the form."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Revision
+        fields = CONTENT_FIELDS
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 5, "data-markdown": "true"})
+            for name in (
+                "purpose",
+                "scope",
+                "responsibilities",
+                "procedure_notes",
+                "measures_notes",
+                "documentation",
+                "training",
+                "review_and_approval",
+            )
+        } | {
+            "change_summary": forms.Textarea(attrs={"rows": 3}),
+            "step_format": forms.RadioSelect,
+        }
+        help_texts = {
+            "purpose": _("Why this procedure exists."),
+            "scope": _("What and whom it covers, and what it does not."),
+            "responsibilities": _("Who does what: roles, not names."),
+            "procedure_notes": _("Anything a reader needs before or after the steps (optional)."),
+            "measures_notes": _("How the measures are reported or reviewed (optional)."),
+            "documentation": _("The forms, reports and records this procedure uses or produces."),
+            "training": _("The course someone needs before doing this."),
+            "review_and_approval": _("Who reviews and approves this procedure."),
+            "change_summary": _("What changed in this revision and why."),
+            "training_hours": _("Hours of training, e.g. 2 or 1.5."),
+        }
+
+
+class StepForm(forms.Form):
+    key = forms.RegexField(regex=re.compile(r"^[a-z0-9]{1,16}$"), widget=forms.HiddenInput)
+    level = forms.IntegerField(min_value=1, max_value=4, initial=1, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Step.Kind.choices, initial=Step.Kind.ACTION, required=False
+    )
+    text = forms.CharField(
+        label=_("Step"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    role = forms.CharField(label=_("Responsible role"), max_length=100, required=False)
+    yes = forms.CharField(label=_("If yes, go to"), max_length=16, required=False)
+    no = forms.CharField(label=_("If no, go to"), max_length=16, required=False)
+    next = forms.CharField(label=_("Then go to"), max_length=16, required=False)
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not any(data.get(name) for name in ("text", "role", "yes", "no", "next"))
+
+    def to_data(self) -> StepData:
+        data = self.cleaned_data
+        return StepData(
+            key=data["key"],
+            text=data["text"].strip(),
+            level=data["level"] or 1,
+            kind=data["kind"] or Step.Kind.ACTION,
+            role=data["role"].strip(),
+            yes=data["yes"],
+            no=data["no"],
+            next=data["next"],
+        )
+
+
+class MeasureForm(forms.Form):
+    name = forms.CharField(label=_("Measure"), max_length=200, required=False)
+    target = forms.CharField(label=_("Target"), max_length=200, required=False)
+    method = forms.CharField(label=_("How it is measured"), max_length=300, required=False)
+    frequency = forms.CharField(label=_("How often"), max_length=100, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if any(data.get(name) for name in self.fields):
+            for name in ("name", "target"):
+                if not data.get(name, "").strip():
+                    self.add_error(name, _("A measure needs a name and a target."))
+        return data
+
+    def is_blank(self) -> bool:
+        return not any(self.cleaned_data.get(name) for name in self.fields)
+
+    def to_data(self) -> MeasureData:
+        return MeasureData(**{name: self.cleaned_data[name].strip() for name in self.fields})
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=0, max_num=300, validate_max=True)
+MeasureFormSet = forms.formset_factory(MeasureForm, extra=0, max_num=50, validate_max=True)
+
+
+class DraftEditor:
+    """The editor's three parts, bound together: the elements, the steps and the measures."""
+
+    def __init__(self, data=None, *, revision: Revision, snapshot: Snapshot | None = None):
+        initial = None
+        if data is None and snapshot is not None:
+            initial = snapshot
+        self.form = RevisionForm(
+            data, instance=revision, initial={"lock_version": revision.lock_version}
+        )
+        self.steps = StepFormSet(
+            data,
+            prefix="steps",
+            initial=[s.__dict__ for s in initial.steps] if initial else None,
+        )
+        self.measures = MeasureFormSet(
+            data,
+            prefix="measures",
+            initial=[m.__dict__ for m in initial.measures] if initial else None,
+        )
+
+    def is_valid(self) -> bool:
+        results = [self.form.is_valid(), self.steps.is_valid(), self.measures.is_valid()]
+        return all(results)
+
+    @property
+    def lock_version(self) -> int:
+        return self.form.cleaned_data["lock_version"]
+
+    def content(self) -> DraftContent:
+        return DraftContent(
+            fields={name: self.form.cleaned_data[name] for name in CONTENT_FIELDS},
+            steps=[f.to_data() for f in self.steps.forms if not f.is_blank()],
+            measures=[f.to_data() for f in self.measures.forms if not f.is_blank()],
+        )

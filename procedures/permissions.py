@@ -1,0 +1,93 @@
+"""Who may do what. One function per question; views, templates and commands ask here.
+
+Roles are Django groups, created by migration 0002: Agent, Supervisor, Manager,
+Document controller. A superuser counts as a document controller.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+
+from .models import Procedure, Revision, User
+
+AGENT = "Agent"
+SUPERVISOR = "Supervisor"
+MANAGER = "Manager"
+DOCUMENT_CONTROLLER = "Document controller"
+ROLES = (AGENT, SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER)
+
+AnyUser = User | AnonymousUser
+
+
+def roles_of(user: AnyUser) -> frozenset[str]:
+    """The user's role names, read once per request and kept on the user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_sopdesk_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        if user.is_superuser:
+            cached |= {DOCUMENT_CONTROLLER}
+        user._sopdesk_roles = cached
+    return cached
+
+
+def is_supervisor(user: AnyUser) -> bool:
+    return SUPERVISOR in roles_of(user)
+
+
+def is_manager(user: AnyUser) -> bool:
+    return MANAGER in roles_of(user)
+
+
+def is_document_controller(user: AnyUser) -> bool:
+    return DOCUMENT_CONTROLLER in roles_of(user)
+
+
+def can_use_desk(user: AnyUser) -> bool:
+    """The /desk/ area is for the people who write, review and control procedures."""
+    return bool(roles_of(user) & {SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER})
+
+
+def sees_all_procedures_on_desk(user: AnyUser) -> bool:
+    """Managers and document controllers oversee every procedure; supervisors their own."""
+    return is_manager(user) or is_document_controller(user)
+
+
+def can_view_procedure(user: AnyUser, procedure: Procedure) -> bool:
+    """Desk users may read every procedure's revisions, drafts included; agents never a draft."""
+    return can_use_desk(user)
+
+
+def can_create_procedure(user: AnyUser) -> bool:
+    return is_supervisor(user) or is_document_controller(user)
+
+
+def can_choose_owner(user: AnyUser) -> bool:
+    """A document controller assigns owners; a supervisor creates procedures they own."""
+    return is_document_controller(user)
+
+
+def can_own_procedures(user: AnyUser) -> bool:
+    return is_supervisor(user)
+
+
+def can_edit(user: AnyUser, revision: Revision) -> bool:
+    """Only a draft is edited, and only by a supervisor who owns the procedure."""
+    return (
+        revision.status == Revision.Status.DRAFT
+        and is_supervisor(user)
+        and revision.procedure.owner_id == user.pk
+    )
+
+
+def can_start_revision(user: AnyUser, procedure: Procedure) -> bool:
+    """The owner starts a new revision (services.start_revision checks none is open)."""
+    return is_supervisor(user) and procedure.owner_id == user.pk
+
+
+def can_preview_markdown(user: AnyUser) -> bool:
+    return can_create_procedure(user)
+
+
+def can_manage_catalogue(user: AnyUser) -> bool:
+    """Categories, owners and people are managed by the document controller (in the admin)."""
+    return is_document_controller(user)

@@ -1,0 +1,1 @@
+"""Pure rendering functions: no database access. Markdown → safe HTML, steps → numbers."""

@@ -1,0 +1,311 @@
+"""Writes that change no status: create a procedure, save a draft, start a revision.
+
+Each function is atomic, locks the rows it changes, records the user and a reason in the
+history (django-simple-history) and refuses with an exception defined here, whose message
+a view shows as it is. Status changes live in workflow.py, not here.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from . import permissions
+from .models import Category, Measure, Procedure, Revision, Step, User
+from .steps import StepData, normalise, validate_steps
+
+# The revision fields a draft editor writes; everything else is set by the system.
+CONTENT_FIELDS = (
+    "title",
+    "purpose",
+    "scope",
+    "responsibilities",
+    "step_format",
+    "procedure_notes",
+    "measures_notes",
+    "documentation",
+    "training",
+    "training_hours",
+    "training_test_required",
+    "training_url",
+    "review_and_approval",
+    "change_summary",
+)
+
+
+class ServiceError(Exception):
+    """A refusal whose message is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+class DuplicateCode(ServiceError):
+    pass
+
+
+class StepsInvalid(ServiceError):
+    def __init__(self, errors: list[str]):
+        super().__init__(_("The steps need attention: ") + " ".join(errors))
+        self.errors = errors
+
+
+class EditConflict(ServiceError):
+    """Someone saved the draft after the editor opened it; `current` is their version."""
+
+    def __init__(self, current: Revision):
+        super().__init__(
+            _(
+                "%(name)s saved this draft while you were editing it. Your text is kept below, "
+                "next to theirs: merge the two and save again."
+            )
+            % {"name": current.updated_by.display_name if current.updated_by else _("Someone")}
+        )
+        self.current = current
+
+
+class OpenRevisionExists(ServiceError):
+    def __init__(self, revision: Revision):
+        super().__init__(
+            _("Revision %(number)d of %(code)s is still open (%(status)s): finish it first.")
+            % {
+                "number": revision.number,
+                "code": revision.procedure.code,
+                "status": revision.get_status_display(),
+            }
+        )
+        self.revision = revision
+
+
+@dataclass(frozen=True)
+class MeasureData:
+    name: str
+    target: str
+    method: str = ""
+    frequency: str = ""
+
+
+@dataclass
+class DraftContent:
+    """Everything the editor sends: the content fields, the steps and the measures."""
+
+    fields: dict[str, Any]
+    steps: Sequence[StepData] = field(default_factory=list)
+    measures: Sequence[MeasureData] = field(default_factory=list)
+
+
+def _save(
+    instance: models.Model, *, user: User, reason: str, update_fields: list[str] | None = None
+) -> None:
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save(update_fields=update_fields)
+
+
+def _changed(instance: models.Model, values: dict[str, Any]) -> list[str]:
+    """Set the values that differ and return their field names."""
+    changed = []
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def create_procedure(
+    *,
+    code: str,
+    title: str,
+    category: Category,
+    owner: User,
+    step_format: str,
+    review_interval_months: int,
+    created_by: User,
+) -> Revision:
+    """Nothing → a procedure with revision 1 as an empty draft, authored by its owner."""
+    if not permissions.can_create_procedure(created_by):
+        raise NotAllowed(_("You may not create procedures."))
+    if not permissions.can_own_procedures(owner):
+        raise NotAllowed(_("%(name)s is not a supervisor.") % {"name": owner.display_name})
+    code = code.strip().upper()
+    duplicate = DuplicateCode(
+        _("A procedure with the code %(code)s already exists.") % {"code": code}
+    )
+    if Procedure.objects.by_code(code).exists():
+        raise duplicate
+    procedure = Procedure(
+        code=code, category=category, owner=owner, review_interval_months=review_interval_months
+    )
+    try:
+        with transaction.atomic():
+            _save(procedure, user=created_by, reason=_("Procedure created"))
+    except IntegrityError as error:  # two people chose the same code at the same moment
+        raise duplicate from error
+    revision = Revision(
+        procedure=procedure,
+        number=1,
+        title=title.strip(),
+        step_format=step_format,
+        author=owner,
+        updated_by=created_by,
+    )
+    _save(revision, user=created_by, reason=_("First draft created"))
+    return revision
+
+
+@transaction.atomic
+def save_draft(
+    *, revision: Revision, editor: User, content: DraftContent, lock_version: int
+) -> Revision:
+    """A draft at `lock_version` → the same draft with the editor's content, lock_version + 1.
+
+    Refuses (changing nothing) if the editor may not edit it, if someone saved it since
+    `lock_version` (EditConflict), or if the steps are inconsistent (StepsInvalid).
+    """
+    locked = Revision.objects.select_for_update().select_related("procedure").get(pk=revision.pk)
+    if not permissions.can_edit(editor, locked):
+        raise NotAllowed(
+            _(
+                "Revision %(number)d is %(status)s: only a draft of your own procedure can be edited."
+            )
+            % {"number": locked.number, "status": locked.get_status_display().lower()}
+        )
+    if locked.lock_version != lock_version:
+        raise EditConflict(locked)
+    step_format = content.fields.get("step_format", locked.step_format)
+    steps = normalise(step_format, content.steps)
+    errors = validate_steps(step_format, steps)
+    if errors:
+        raise StepsInvalid(errors)
+
+    reason = _("Draft saved")
+    values = {name: content.fields[name] for name in CONTENT_FIELDS if name in content.fields}
+    if values.get("training_hours") is not None:
+        values["training_hours"] = Decimal(values["training_hours"])
+    changed = _changed(locked, values)
+    locked.lock_version += 1
+    locked.updated_by = editor
+    _save(
+        locked,
+        user=editor,
+        reason=reason,
+        update_fields=[*changed, "lock_version", "updated_by", "updated_at"],
+    )
+    _sync_steps(locked, steps, user=editor, reason=reason)
+    _sync_measures(locked, content.measures, user=editor, reason=reason)
+    return locked
+
+
+def _sync_steps(revision: Revision, steps: Sequence[StepData], *, user: User, reason: str) -> None:
+    """Make the revision's steps exactly `steps`, saving only what changed."""
+    existing = {s.key: s for s in revision.steps.all()}
+    by_key: dict[str, Step] = {}
+    for position, data in enumerate(steps, start=1):
+        step = existing.get(data.key) or Step(revision=revision, key=data.key, position=position)
+        values = {
+            "position": position,
+            "level": data.level,
+            "kind": data.kind,
+            "text": data.text,
+            "role": data.role,
+        }
+        changed = _changed(step, values)
+        if step.pk is None or changed:
+            if data.kind != Step.Kind.DECISION:  # keep the decision constraint satisfied
+                step.yes_target = step.no_target = None
+            _save(step, user=user, reason=reason)
+        by_key[data.key] = step
+    for data in steps:
+        step = by_key[data.key]
+        targets = {
+            "yes_target_id": by_key[data.yes].pk if data.yes else None,
+            "no_target_id": by_key[data.no].pk if data.no else None,
+            "next_target_id": by_key[data.next].pk if data.next else None,
+        }
+        if _changed(step, targets):
+            _save(step, user=user, reason=reason)
+    for key, step in existing.items():
+        if key not in by_key:
+            _save_deletion(step, user=user, reason=reason)
+
+
+def _save_deletion(instance: models.Model, *, user: User, reason: str) -> None:
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.delete()
+
+
+def _sync_measures(
+    revision: Revision, measures: Sequence[MeasureData], *, user: User, reason: str
+) -> None:
+    existing = revision.ordered_measures()
+    for position, data in enumerate(measures, start=1):
+        measure = existing[position - 1] if position <= len(existing) else None
+        values = {"position": position, **data.__dict__}
+        if measure is None:
+            _save(Measure(revision=revision, **values), user=user, reason=reason)
+        elif _changed(measure, values):
+            _save(measure, user=user, reason=reason)
+    for measure in existing[len(measures) :]:
+        _save_deletion(measure, user=user, reason=reason)
+
+
+@transaction.atomic
+def start_revision(*, procedure: Procedure, author: User) -> Revision:
+    """A procedure with no open revision → a new draft numbered one higher, a copy of the latest.
+
+    Steps keep their keys, so the redline can follow each step from one revision to the next.
+    """
+    locked = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    if not permissions.can_start_revision(author, locked):
+        raise NotAllowed(
+            _("Only the owner of %(code)s can start a revision.") % {"code": locked.code}
+        )
+    open_revision = locked.revisions.open().first()
+    if open_revision is not None:
+        raise OpenRevisionExists(open_revision)
+    latest = locked.revisions.order_by("-number").first()
+    reason = _("Revision started from revision %(number)d") % {"number": latest.number}
+    draft = Revision(
+        procedure=locked,
+        number=latest.number + 1,
+        author=author,
+        updated_by=author,
+        **{name: getattr(latest, name) for name in CONTENT_FIELDS if name != "change_summary"},
+    )
+    try:
+        with transaction.atomic():
+            _save(draft, user=author, reason=reason)
+    except IntegrityError as error:
+        raise OpenRevisionExists(locked.revisions.open().first() or latest) from error
+    steps = [
+        StepData(
+            key=s.key,
+            text=s.text,
+            level=s.level,
+            kind=s.kind,
+            role=s.role,
+            yes=s.yes_target.key if s.yes_target else "",
+            no=s.no_target.key if s.no_target else "",
+            next=s.next_target.key if s.next_target else "",
+        )
+        for s in latest.steps.select_related("yes_target", "no_target", "next_target").order_by(
+            "position", "pk"
+        )
+    ]
+    _sync_steps(draft, steps, user=author, reason=reason)
+    measures = [
+        MeasureData(name=m.name, target=m.target, method=m.method, frequency=m.frequency)
+        for m in latest.ordered_measures()
+    ]
+    _sync_measures(draft, measures, user=author, reason=reason)
+    return draft

@@ -1,0 +1,195 @@
+"""The desk: lists of procedures, creating one, a procedure's revisions, reading a revision."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from .. import permissions, services
+from ..content import snapshot_of, step_rows
+from ..diff import compare
+from ..forms import ProcedureCreateForm
+from ..models import Procedure
+from ..rendering.markdown import render_markdown
+from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
+
+
+def home(request):
+    """Where a login lands: the desk for the people who write; agents are told where to go."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if permissions.can_use_desk(request.user):
+        return redirect("desk:index")
+    return render(request, "procedures/home_agent.html")
+
+
+class DeskIndexView(DeskMixin, TemplateView):
+    template_name = "procedures/desk_index.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        procedures = Procedure.objects.with_desk_columns().order_by("category__order", "code")
+        sees_all = permissions.sees_all_procedures_on_desk(user)
+        if not sees_all:
+            procedures = procedures.owned_by(user)
+        rows = [(p, p.latest_revision()) for p in procedures]
+        return super().get_context_data(
+            rows=rows,
+            drafts=[(p, r) for p, r in rows if r and r.is_draft and p.owner_id == user.pk],
+            sees_all=sees_all,
+            can_create=permissions.can_create_procedure(user),
+            **kwargs,
+        )
+
+
+class ProcedureCreateView(DeskMixin, FormView):
+    template_name = "procedures/procedure_create.html"
+    form_class = ProcedureCreateForm
+
+    def check_permission(self, user) -> None:
+        if not permissions.can_create_procedure(user):
+            raise PermissionDenied(
+                _("Only supervisors and document controllers create procedures.")
+            )
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"user": self.request.user}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            revision = services.create_procedure(
+                code=data["code"],
+                title=data["title"],
+                category=data["category"],
+                owner=data.get("owner") or self.request.user,
+                step_format=data["step_format"],
+                review_interval_months=data["review_interval_months"],
+                created_by=self.request.user,
+            )
+        except services.ServiceError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(code)s is created. Write its first draft below.")
+            % {"code": revision.procedure.code},
+        )
+        if permissions.can_edit(self.request.user, revision):
+            return redirect("desk:edit", code=revision.procedure.code, number=revision.number)
+        return redirect(revision.procedure)
+
+
+class ProcedureDetailView(ProcedureMixin, TemplateView):
+    """A procedure's page on the desk: its revisions and the form to compare two of them."""
+
+    template_name = "procedures/procedure_detail.html"
+
+    def get_context_data(self, **kwargs):
+        revisions = list(
+            self.procedure.revisions.select_related("author", "updated_by").order_by("-number")
+        )
+        user = self.request.user
+        open_revision = next((r for r in revisions if r.status in r.OPEN_STATUSES), None)
+        return super().get_context_data(
+            revisions=revisions,
+            open_revision=open_revision,
+            can_start_revision=open_revision is None
+            and bool(revisions)
+            and permissions.can_start_revision(user, self.procedure),
+            can_edit_open=open_revision is not None and permissions.can_edit(user, open_revision),
+            **kwargs,
+        )
+
+
+class RevisionDetailView(RevisionMixin, TemplateView):
+    template_name = "procedures/revision_detail.html"
+
+    def get_context_data(self, **kwargs):
+        revision = self.revision
+        markdown_fields = (
+            "purpose",
+            "scope",
+            "responsibilities",
+            "procedure_notes",
+            "measures_notes",
+            "documentation",
+            "training",
+            "review_and_approval",
+            "change_summary",
+        )
+        snapshot = snapshot_of(revision)
+        return super().get_context_data(
+            html={name: render_markdown(getattr(revision, name)) for name in markdown_fields},
+            step_rows=[(row, render_markdown(row.step.text)) for row in step_rows(snapshot.steps)],
+            measures=snapshot.measures,
+            can_edit=permissions.can_edit(self.request.user, revision),
+            **kwargs,
+        )
+
+
+class StartRevisionView(ProcedureMixin, TemplateView):
+    """POST only: copy the latest revision into a new draft."""
+
+    http_method_names = ["post"]
+
+    def check_permission(self, user) -> None:
+        super().check_permission(user)
+        if not permissions.can_start_revision(user, self.procedure):
+            raise PermissionDenied(
+                _("Only the owner of %(code)s can start a revision.")
+                % {"code": self.procedure.code}
+            )
+
+    def post(self, request, *args, **kwargs):
+        try:
+            draft = services.start_revision(procedure=self.procedure, author=request.user)
+        except services.ServiceError as error:
+            messages.error(request, error.message)
+            return redirect(self.procedure)
+        messages.success(
+            request,
+            _("Revision %(number)d is a new draft, copied from revision %(previous)d.")
+            % {"number": draft.number, "previous": draft.number - 1},
+        )
+        return redirect("desk:edit", code=self.procedure.code, number=draft.number)
+
+
+class CompareView(ProcedureMixin, TemplateView):
+    """The redline between two revisions; by default the newest and its predecessor."""
+
+    template_name = "procedures/compare.html"
+
+    def get_context_data(self, **kwargs):
+        revisions = {
+            r.number: r
+            for r in self.procedure.revisions.prefetch_related("steps", "measures").order_by(
+                "number"
+            )
+        }
+        numbers = sorted(revisions)
+        new_number = _as_int(self.request.GET.get("to"), default=numbers[-1])
+        old_number = _as_int(self.request.GET.get("from"), default=new_number - 1)
+        context = {"numbers": numbers, "old_number": old_number, "new_number": new_number}
+        if old_number not in revisions or new_number not in revisions:
+            context["problem"] = _(
+                "Choose two revisions of %(code)s to compare: it has revisions %(numbers)s."
+            ) % {"code": self.procedure.code, "numbers": ", ".join(map(str, numbers))}
+        elif old_number == new_number:
+            context["problem"] = _("Choose two different revisions to compare.")
+        else:
+            old, new = revisions[old_number], revisions[new_number]
+            context |= {
+                "old": old,
+                "new": new,
+                "sections": compare(snapshot_of(old), snapshot_of(new)),
+            }
+        return super().get_context_data(**context, **kwargs)
+
+
+def _as_int(value: str | None, *, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return -1

@@ -1,0 +1,271 @@
+/* SOP Desk draft editor: live preview, the step editor, the measures editor, unsaved-changes guard.
+ * No dependencies. The server stays the authority: it renders the preview with the manual's
+ * sanitizing renderer and validates every step again on save. */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("draft-editor");
+  if (!form) return;
+  var t = window.SOPDESK_I18N || {};
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var previewUrl = form.getAttribute("data-preview-url");
+  var dirty = false;
+
+  function fmt(template, value) { return template.replace("%s", value); }
+
+  /* ---------- unsaved changes ---------- */
+  var dirtyState = form.querySelector("[data-dirty-state]");
+  function markDirty() {
+    if (dirty) return;
+    dirty = true;
+    if (dirtyState) dirtyState.textContent = t.unsaved;
+  }
+  form.addEventListener("input", markDirty);
+  form.addEventListener("change", markDirty);
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  /* ---------- live preview ---------- */
+  function previewTarget(textarea) {
+    var existing = form.querySelector('[data-preview-for="' + textarea.id + '"]');
+    if (existing) return existing;
+    var div = document.createElement("div");
+    div.className = "md-preview md-preview--compact";
+    div.setAttribute("aria-live", "polite");
+    textarea.insertAdjacentElement("afterend", div);
+    return div;
+  }
+
+  function renderPreview(textarea) {
+    var target = textarea._preview || (textarea._preview = previewTarget(textarea));
+    if (!textarea.value.trim()) {
+      target.innerHTML = '<p class="muted"></p>';
+      target.firstChild.textContent = t.emptyPreview;
+      return;
+    }
+    var body = new URLSearchParams();
+    body.set("text", textarea.value);
+    var request = (textarea._previewRequest || 0) + 1;
+    textarea._previewRequest = request;
+    fetch(previewUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
+      body: body.toString(),
+      credentials: "same-origin"
+    }).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.text();
+    }).then(function (html) {
+      // The server has sanitized this HTML with the manual's allow-lists.
+      if (textarea._previewRequest === request) target.innerHTML = html;
+    }).catch(function () {
+      target.textContent = t.previewFailed;
+    });
+  }
+
+  function watchPreview(textarea) {
+    var timer = null;
+    textarea.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { renderPreview(textarea); }, 350);
+    });
+    if (textarea.value.trim()) renderPreview(textarea);
+  }
+  form.querySelectorAll("textarea[data-markdown]").forEach(watchPreview);
+
+  /* ---------- formset helpers ---------- */
+  function renumberNames(row, prefix, index) {
+    var pattern = new RegExp(prefix + "-(\\d+|__prefix__)-");
+    row.querySelectorAll("[name], [id], label[for]").forEach(function (el) {
+      ["name", "id", "for"].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (value && pattern.test(value)) el.setAttribute(attr, value.replace(pattern, prefix + "-" + index + "-"));
+      });
+    });
+  }
+  function setTotal(prefix, count) {
+    form.querySelector('input[name="' + prefix + '-TOTAL_FORMS"]').value = count;
+  }
+  function fromTemplate(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  /* ---------- steps ---------- */
+  var stepsEditor = form.querySelector("[data-steps-editor]");
+  var stepList = stepsEditor.querySelector("[data-step-list]");
+  var emptySteps = stepsEditor.querySelector("[data-steps-empty]");
+
+  function stepRows() { return Array.prototype.slice.call(stepList.querySelectorAll("[data-step-row]")); }
+  function field(row, suffix) { return row.querySelector('[name$="-' + suffix + '"]'); }
+  function currentFormat() {
+    var checked = form.querySelector('input[name="step_format"]:checked');
+    return checked ? checked.value : "SIMPLE";
+  }
+  function levelOf(row) { return parseInt(field(row, "level").value, 10) || 1; }
+  function kindOf(row) { return field(row, "kind").value; }
+
+  function stepNumbers(levels) {
+    var counters = [];
+    return levels.map(function (level) {
+      var depth = Math.max(1, Math.min(level, counters.length + 1));
+      counters.length = Math.min(counters.length, depth);
+      if (counters.length < depth) counters.push(0);
+      counters[depth - 1] += 1;
+      return counters.join(".");
+    });
+  }
+
+  function refreshSteps() {
+    var format = currentFormat();
+    var rows = stepRows();
+    var levels = rows.map(function (row) { return format === "HIERARCHICAL" ? levelOf(row) : 1; });
+    var numbers = stepNumbers(levels);
+    stepsEditor.setAttribute("data-format", format);
+    emptySteps.hidden = rows.length > 0;
+    setTotal("steps", rows.length);
+    var choices = rows.map(function (row, i) {
+      var text = field(row, "text").value.trim().replace(/\s+/g, " ");
+      return { key: field(row, "key").value, label: t.step + " " + numbers[i] + (text ? ": " + text.slice(0, 60) : "") };
+    });
+    rows.forEach(function (row, i) {
+      renumberNames(row, "steps", i);
+      row.querySelector("[data-step-number]").textContent = numbers[i];
+      row.style.setProperty("--level", levels[i]);
+      row.querySelectorAll("[data-step-action]").forEach(function (button) {
+        var action = button.getAttribute("data-step-action");
+        var label = { up: t.moveUp, down: t.moveDown, indent: t.indent, outdent: t.outdent, remove: t.remove }[action];
+        button.setAttribute("aria-label", fmt(label, numbers[i]));
+      });
+      var kind = kindOf(row);
+      row.classList.toggle("step-row--decision", format === "FLOWCHART" && kind === "DECISION");
+      row.querySelectorAll("[data-only-format]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-only-format") !== format;
+      });
+      row.querySelectorAll("[data-only-kind]").forEach(function (el) {
+        if (format === "FLOWCHART") el.hidden = el.getAttribute("data-only-kind") !== kind;
+      });
+      var ownKey = field(row, "key").value;
+      row.querySelectorAll("select[data-step-target]").forEach(function (select) {
+        var value = select.value || select.getAttribute("data-value") || "";
+        select.removeAttribute("data-value");
+        var blank = select.options[0].cloneNode(true);
+        select.innerHTML = "";
+        select.appendChild(blank);
+        choices.forEach(function (choice) {
+          if (choice.key === ownKey) return;
+          var option = document.createElement("option");
+          option.value = choice.key;
+          option.textContent = choice.label;
+          if (choice.key === value) option.selected = true;
+          select.appendChild(option);
+        });
+      });
+    });
+    stepsEditor.querySelectorAll(":scope > [data-only-format]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-only-format") !== format;
+    });
+  }
+
+  function newKey() { return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 7); }
+
+  function addStep() {
+    var row = fromTemplate("step-template");
+    var rows = stepRows();
+    field(row, "key").value = newKey();
+    field(row, "level").value = rows.length ? levelOf(rows[rows.length - 1]) : 1;
+    stepList.appendChild(row);
+    refreshSteps();
+    watchPreview(field(row, "text"));
+    field(row, "text").focus();
+    markDirty();
+  }
+
+  stepsEditor.querySelector("[data-step-add]").addEventListener("click", addStep);
+
+  stepList.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-step-action]");
+    if (!button) return;
+    var row = button.closest("[data-step-row]");
+    var action = button.getAttribute("data-step-action");
+    var level = levelOf(row);
+    if (action === "up" && row.previousElementSibling) {
+      stepList.insertBefore(row, row.previousElementSibling);
+    } else if (action === "down" && row.nextElementSibling) {
+      stepList.insertBefore(row.nextElementSibling, row);
+    } else if (action === "indent") {
+      var previous = row.previousElementSibling;
+      var limit = previous ? levelOf(previous) + 1 : 1;
+      field(row, "level").value = Math.min(level + 1, limit, 4);
+    } else if (action === "outdent") {
+      field(row, "level").value = Math.max(level - 1, 1);
+    } else if (action === "remove") {
+      var next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      refreshSteps();
+      markDirty();
+      (next ? field(next, "text") : stepsEditor.querySelector("[data-step-add]")).focus();
+      return;
+    }
+    refreshSteps();
+    markDirty();
+    button.focus();
+  });
+
+  var labelTimer = null;
+  stepList.addEventListener("input", function (event) {
+    if (!event.target.matches("[data-step-text]")) return;
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(refreshSteps, 400);
+  });
+  stepList.addEventListener("change", function (event) {
+    if (event.target.matches("[data-step-kind]")) refreshSteps();
+  });
+  form.querySelectorAll('input[name="step_format"]').forEach(function (radio) {
+    radio.addEventListener("change", refreshSteps);
+  });
+  stepRows().forEach(function (row) {
+    if (!field(row, "key").value) field(row, "key").value = newKey();
+  });
+  refreshSteps();
+
+  /* ---------- measures ---------- */
+  var measuresEditor = form.querySelector("[data-measures-editor]");
+  var measureList = measuresEditor.querySelector("[data-measure-list]");
+  var emptyMeasures = measuresEditor.querySelector("[data-measures-empty]");
+
+  function refreshMeasures() {
+    var rows = measureList.querySelectorAll("[data-measure-row]");
+    rows.forEach(function (row, i) {
+      renumberNames(row, "measures", i);
+      row.querySelector("[data-measure-remove]").setAttribute("aria-label", fmt(t.removeMeasure, i + 1));
+    });
+    setTotal("measures", rows.length);
+    emptyMeasures.hidden = rows.length > 0;
+  }
+  measuresEditor.querySelector("[data-measure-add]").addEventListener("click", function () {
+    var row = fromTemplate("measure-template");
+    measureList.appendChild(row);
+    refreshMeasures();
+    row.querySelector("input").focus();
+    markDirty();
+  });
+  measureList.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-measure-remove]");
+    if (!button) return;
+    var row = button.closest("[data-measure-row]");
+    var next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    refreshMeasures();
+    markDirty();
+    (next ? next.querySelector("input") : measuresEditor.querySelector("[data-measure-add]")).focus();
+  });
+  refreshMeasures();
+
+  /* ---------- saving ---------- */
+  form.addEventListener("submit", function () {
+    refreshSteps();
+    refreshMeasures();
+    dirty = false;
+  });
+})();

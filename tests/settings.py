@@ -1,0 +1,14 @@
+"""Settings for the test run: the project's settings with a test-only secret key.
+
+DATABASE_URL still decides the database (PostgreSQL in CI, SQLite when unset).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only")
+
+from sopdesk.settings import *  # noqa: E402,F403
+
+# Tests hash many passwords: a fast hasher keeps the suite quick. Argon2 stays first in production.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
