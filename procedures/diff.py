@@ -55,15 +55,30 @@ class SectionDiff:
 def word_diff(old: str, new: str) -> SafeString:
     """Inline redline of two strings: deleted words in <del>, inserted words in <ins>."""
     a, b = TOKEN.findall(old), TOKEN.findall(new)
-    parts = []
+    # Chunks of (removed, added) text, or (same, None) for unchanged text.
+    chunks: list[tuple[str, str | None]] = []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
         if op == "equal":
-            parts.append(escape("".join(a[i1:i2])))
+            chunks.append((removed, None))
+        elif chunks and chunks[-1][1] is not None:
+            chunks[-1] = (chunks[-1][0] + removed, chunks[-1][1] + added)
+        elif len(chunks) >= 2 and not chunks[-1][0].strip() and chunks[-2][1] is not None:
+            # "old words" → "new words": one change, not one per word around each space.
+            space = chunks.pop()[0]
+            previous = chunks.pop()
+            chunks.append((previous[0] + space + removed, previous[1] + space + added))
+        else:
+            chunks.append((removed, added))
+    parts = []
+    for removed, added in chunks:
+        if added is None:
+            parts.append(escape(removed))
             continue
-        if op in ("delete", "replace"):
-            parts.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if op in ("insert", "replace"):
-            parts.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+        if removed:
+            parts.append(f"<del>{escape(removed)}</del>")
+        if added:
+            parts.append(f"<ins>{escape(added)}</ins>")
     return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
 
 

@@ -60,6 +60,13 @@ class RevisionForm(forms.ModelForm):
     """The eight elements of the SOP. The lock version travels with the form."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
+    training_url = forms.URLField(
+        label=_("Link to the learning system"),
+        required=False,
+        assume_scheme="https",
+        max_length=200,
+        help_text=_("Optional: the course's address in your learning system."),
+    )
 
     class Meta:
         model = Revision

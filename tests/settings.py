@@ -6,9 +6,15 @@ DATABASE_URL still decides the database (PostgreSQL in CI, SQLite when unset).
 import os
 
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only")
+# The test client and the browser tests' live server speak plain HTTP.
+for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    os.environ.setdefault(name, "0")
 
 from sopdesk.settings import *  # noqa: E402,F403
 
 # Tests hash many passwords: a fast hasher keeps the suite quick. Argon2 stays first in production.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Serve static files straight from static/ (no collectstatic before a test run).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,38 @@
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(username="agent", first_name="Dewi", last_name="Lestari", role="Agent")
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(
+        username="supervisor", first_name="Maria", last_name="Santos", role="Supervisor"
+    )
+
+
+@pytest.fixture
+def supervisor2(db):
+    return UserFactory(
+        username="supervisor2", first_name="Bence", last_name="Kovács", role="Supervisor"
+    )
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", first_name="James", last_name="Okafor", role="Manager")
+
+
+@pytest.fixture
+def controller(db):
+    return UserFactory(
+        username="controller",
+        first_name="Priya",
+        last_name="Raman",
+        role="Document controller",
+        is_staff=True,
+    )

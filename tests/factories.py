@@ -1,0 +1,109 @@
+"""Test data built through the real services, so tests start from states the product reaches."""
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from procedures import services
+from procedures.models import Category, Revision, User
+from procedures.steps import StepData
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+        if create:
+            self.save()
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+_codes = iter(range(1, 10_000))
+
+
+def new_procedure(
+    *,
+    owner: User,
+    code: str | None = None,
+    step_format: str = "SIMPLE",
+    title: str = "Answering a call",
+) -> Revision:
+    """A procedure with its first draft, created as a supervisor does it."""
+    return services.create_procedure(
+        code=code or f"CC-T-{next(_codes):03d}",
+        title=title,
+        category=CategoryFactory(),
+        owner=owner,
+        step_format=step_format,
+        review_interval_months=12,
+        created_by=owner,
+    )
+
+
+def content(**fields) -> services.DraftContent:
+    """A complete draft's content; keyword arguments override fields, steps and measures."""
+    steps = fields.pop(
+        "steps",
+        [StepData(key="a", text="Greet the caller."), StepData(key="b", text="Verify the caller.")],
+    )
+    measures = fields.pop(
+        "measures", [services.MeasureData("Service level", "≥ 80% in 20 s", "ACD report", "Daily")]
+    )
+    base = {
+        "title": "Answering a call",
+        "purpose": "Every caller is greeted the same way.",
+        "scope": "All inbound calls.",
+        "responsibilities": "- **Agent:** answers.",
+        "step_format": "SIMPLE",
+        "procedure_notes": "",
+        "measures_notes": "",
+        "documentation": "- Call notes",
+        "training": "Inbound module.",
+        "training_hours": None,
+        "training_test_required": False,
+        "training_url": "",
+        "review_and_approval": "Operations manager.",
+        "change_summary": "",
+    }
+    return services.DraftContent(fields=base | fields, steps=steps, measures=measures)
+
+
+def save(revision: Revision, editor: User | None = None, **fields) -> Revision:
+    revision.refresh_from_db()
+    return services.save_draft(
+        revision=revision,
+        editor=editor or revision.procedure.owner,
+        content=content(**fields),
+        lock_version=revision.lock_version,
+    )
+
+
+def make_effective(revision: Revision) -> Revision:
+    """Stand-in for the approval workflow (issue 3), which does not exist yet: marks a draft
+    approved and effective the way workflow.approve/publish will. Replace with the real
+    workflow calls when they land."""
+    revision.status = Revision.Status.EFFECTIVE
+    revision.approved_at = revision.effective_at = timezone.now()
+    revision.save(update_fields=["status", "approved_at", "effective_at"])
+    return revision
