@@ -11,7 +11,7 @@
   var previewUrl = form.getAttribute("data-preview-url");
   var dirty = false;
 
-  function fmt(template, value) { return template.replace("%s", value); }
+  function fmt(template, value) { return template.replace("{n}", value); }
 
   /* ---------- unsaved changes ---------- */
   var dirtyState = form.querySelector("[data-dirty-state]");

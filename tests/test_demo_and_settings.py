@@ -1,0 +1,86 @@
+"""The demo manual and the deployment settings."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.management import call_command
+
+from procedures.content import steps_of
+from procedures.models import Procedure, User
+from procedures.steps import validate_steps
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_seed_demo_builds_a_realistic_manual_and_can_run_twice(db):
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+
+    procedures = Procedure.objects.prefetch_related("revisions__steps", "revisions__measures")
+    assert procedures.count() >= 12
+    formats = set()
+    for procedure in procedures:
+        revision = procedure.latest_revision()
+        formats.add(revision.step_format)
+        assert (
+            revision.purpose and revision.scope and revision.responsibilities and revision.training
+        )
+        assert revision.measures.exists(), procedure.code
+        assert validate_steps(revision.step_format, steps_of(revision)) == [], procedure.code
+    assert formats == {"SIMPLE", "HIERARCHICAL", "FLOWCHART"}
+    assert Procedure.objects.values("category").distinct().count() == 7
+    usernames = {
+        "agent",
+        "agent2",
+        "supervisor",
+        "supervisor2",
+        "manager",
+        "manager2",
+        "controller",
+    }
+    assert set(User.objects.values_list("username", flat=True)) == usernames
+    assert User.objects.get(username="supervisor").check_password("sopdesk-demo")
+    assert all(u.get_full_name() for u in User.objects.all())
+
+
+def test_argon2_is_the_first_password_hasher():
+    from sopdesk import settings
+
+    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def _manage(*args, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY"}
+        and not k.startswith(("DJANGO_", "SECURE_", "SESSION_", "CSRF_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        ALLOWED_HOSTS="sop.example.com",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check")
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY in the environment" in result.stderr
