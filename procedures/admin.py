@@ -6,14 +6,18 @@ change only through workflow.py.
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import permissions
 from .models import Category, Procedure, Revision, User
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """History can be read; nothing can be reverted (SIMPLE_HISTORY_REVERT_DISABLED) or deleted."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -30,6 +34,12 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A document controller manages people and roles, not superuser powers.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("is_superuser", "user_permissions", "last_login", "date_joined")
 
 
 @admin.register(Category)
@@ -49,6 +59,13 @@ class ProcedureAdmin(ReadOnlyHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A code is a stable identifier: set once, never changed.
         return ("code",) if obj else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = User.objects.filter(
+                groups__name=permissions.SUPERVISOR, is_active=True
+            ).order_by("first_name", "last_name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request) -> bool:
         # A procedure is created with its first draft on /desk/new/.
