@@ -11,3 +11,20 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+def csrf_failure(request, reason=""):
+    """A refused form post (usually an expired session) explained, not a bare 403."""
+    return render(
+        request,
+        "403.html",
+        {
+            "reason": _(
+                "Your session changed before this form was sent (you may have logged out, or "
+                "logged in again in another tab), so nothing was saved. Go back and send it "
+                "again; the draft editor keeps your unsaved text in this browser and offers "
+                "to restore it."
+            )
+        },
+        status=403,
+    )

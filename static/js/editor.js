@@ -262,10 +262,93 @@
   });
   refreshMeasures();
 
+  /* ---------- local backup: an expired session or a crash loses nothing ---------- */
+  var backupKey = "sopdesk-draft:" + form.getAttribute("data-user") + ":" + window.location.pathname;
+  var lockInput = form.querySelector('input[name="lock_version"]');
+
+  function formEntries() {
+    var entries = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken") entries.push([name, String(value)]);
+    });
+    return entries;
+  }
+  function readBackup() {
+    try { return JSON.parse(window.localStorage.getItem(backupKey) || "null"); } catch (e) { return null; }
+  }
+  function writeBackup(submitted) {
+    try {
+      window.localStorage.setItem(backupKey, JSON.stringify({
+        lock: lockInput.value, at: Date.now(), submitted: !!submitted, entries: formEntries()
+      }));
+    } catch (e) { /* storage full or disabled: the server copy is all we have */ }
+  }
+  function dropBackup() { try { window.localStorage.removeItem(backupKey); } catch (e) { /* ignore */ } }
+
+  function setRowCount(list, templateId, selector, count) {
+    var rows = list.querySelectorAll(selector);
+    for (var i = rows.length; i > count; i--) rows[i - 1].remove();
+    for (var j = rows.length; j < count; j++) list.appendChild(fromTemplate(templateId));
+  }
+
+  function restore(backup) {
+    var values = {};
+    backup.entries.forEach(function (entry) { values[entry[0]] = entry[1]; });
+    setRowCount(stepList, "step-template", "[data-step-row]", parseInt(values["steps-TOTAL_FORMS"], 10) || 0);
+    setRowCount(measureList, "measure-template", "[data-measure-row]", parseInt(values["measures-TOTAL_FORMS"], 10) || 0);
+    refreshSteps();
+    refreshMeasures();
+    form.querySelectorAll("input, textarea, select").forEach(function (el) {
+      if (!el.name || el.name === "csrfmiddlewaretoken" || /TOTAL_FORMS|INITIAL_FORMS/.test(el.name)) return;
+      var value = values[el.name];
+      if (el.type === "radio") { el.checked = value === el.value; return; }
+      if (el.type === "checkbox") { el.checked = value !== undefined; return; }
+      if (el.matches("select[data-step-target]")) { el.value = ""; el.setAttribute("data-value", value || ""); return; }
+      el.value = value === undefined ? "" : value;
+    });
+    lockInput.value = backup.lock;  // a save then reports any change made on the server since
+    refreshSteps();
+    form.querySelectorAll("textarea[data-markdown]").forEach(function (textarea) {
+      if (!textarea._preview) watchPreview(textarea); else renderPreview(textarea);
+    });
+    markDirty();
+  }
+
+  function offerRestore(backup) {
+    var notice = document.getElementById("restore-notice");
+    var when = new Date(backup.at);
+    notice.querySelector("[data-restore-time]").textContent = when.toLocaleString();
+    notice.hidden = false;
+    notice.querySelector("[data-restore]").addEventListener("click", function () {
+      restore(backup);
+      notice.hidden = true;
+      form.querySelector("[data-save]").focus();
+    });
+    notice.querySelector("[data-discard]").addEventListener("click", function () {
+      dropBackup();
+      notice.hidden = true;
+    });
+  }
+
+  var backup = readBackup();
+  if (backup) {
+    var accepted = backup.submitted && Number(lockInput.value) > Number(backup.lock);
+    var same = JSON.stringify(backup.entries.filter(function (e) { return e[0] !== "lock_version"; })) ===
+      JSON.stringify(formEntries().filter(function (e) { return e[0] !== "lock_version"; }));
+    if (accepted || same) dropBackup(); else offerRestore(backup);
+  }
+  var backupTimer = null;
+  form.addEventListener("input", function () {
+    clearTimeout(backupTimer);
+    backupTimer = setTimeout(function () { writeBackup(false); }, 800);
+  });
+
   /* ---------- saving ---------- */
   form.addEventListener("submit", function () {
     refreshSteps();
     refreshMeasures();
+    clearTimeout(backupTimer);
+    writeBackup(true);
     dirty = false;
   });
 })();

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from procedures.models import Procedure
 from tests.browser.conftest import log_in
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -89,3 +90,38 @@ def test_an_agent_who_opens_the_editor_is_refused(page, people, category):
     expect(
         page.get_by_text("The desk is for supervisors, managers and document controllers.")
     ).to_be_visible()
+
+
+def test_text_typed_before_the_session_expired_is_restored_after_logging_in_again(
+    page, people, category
+):
+    from tests.factories import new_procedure
+
+    draft = new_procedure(owner=people["supervisor"], code="CC-CH-022")
+    log_in(page, "supervisor")
+    page.goto(f"/desk/{draft.procedure.code}/rev/1/edit/")
+    page.get_by_label("Purpose", exact=True).fill("A long purpose typed over twenty minutes.")
+    page.get_by_role("button", name="+ Add a step").click()
+    page.locator("[data-step-row]").last.get_by_label("What to do").fill("Greet the caller.")
+    page.context.clear_cookies()  # the session expires while the supervisor types
+
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("so nothing was saved")).to_be_visible()
+    page.goto(f"/desk/{draft.procedure.code}/rev/1/edit/")
+    expect(page.get_by_role("heading", name="Log in to SOP Desk")).to_be_visible()
+    page.get_by_label("Username").fill("supervisor")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_text("that was never saved")).to_be_visible()
+    page.get_by_role("button", name="Restore my unsaved text").click()
+    expect(page.get_by_label("Purpose", exact=True)).to_have_value(
+        "A long purpose typed over twenty minutes."
+    )
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    draft.refresh_from_db()
+    assert draft.purpose == "A long purpose typed over twenty minutes."
+    assert [s.text for s in draft.ordered_steps()] == ["Greet the caller."]
+    page.reload()
+    expect(page.get_by_text("that was never saved")).to_be_hidden()
