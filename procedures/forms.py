@@ -73,20 +73,8 @@ class RevisionForm(forms.ModelForm):
         fields = CONTENT_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 5, "data-markdown": "true"})
-            for name in (
-                "purpose",
-                "scope",
-                "responsibilities",
-                "procedure_notes",
-                "measures_notes",
-                "documentation",
-                "training",
-                "review_and_approval",
-            )
-        } | {
-            "change_summary": forms.Textarea(attrs={"rows": 3}),
-            "step_format": forms.RadioSelect,
-        }
+            for name in Revision.MARKDOWN_FIELDS
+        } | {"step_format": forms.RadioSelect}
         help_texts = {
             "purpose": _("Why this procedure exists."),
             "scope": _("What and whom it covers, and what it does not."),

@@ -158,6 +158,18 @@ class Revision(models.Model):
 
     # A procedure has at most one revision in these statuses at a time.
     OPEN_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.APPROVED)
+    # The free-text elements an author writes in Markdown.
+    MARKDOWN_FIELDS = (
+        "purpose",
+        "scope",
+        "responsibilities",
+        "procedure_notes",
+        "measures_notes",
+        "documentation",
+        "training",
+        "review_and_approval",
+        "change_summary",
+    )
 
     procedure = models.ForeignKey(
         Procedure, on_delete=models.PROTECT, related_name="revisions", verbose_name=_("procedure")

@@ -108,20 +108,11 @@ class RevisionDetailView(RevisionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         revision = self.revision
-        markdown_fields = (
-            "purpose",
-            "scope",
-            "responsibilities",
-            "procedure_notes",
-            "measures_notes",
-            "documentation",
-            "training",
-            "review_and_approval",
-            "change_summary",
-        )
         snapshot = snapshot_of(revision)
         return super().get_context_data(
-            html={name: render_markdown(getattr(revision, name)) for name in markdown_fields},
+            html={
+                name: render_markdown(getattr(revision, name)) for name in revision.MARKDOWN_FIELDS
+            },
             step_rows=[(row, render_markdown(row.step.text)) for row in step_rows(snapshot.steps)],
             measures=snapshot.measures,
             can_edit=permissions.can_edit(self.request.user, revision),
