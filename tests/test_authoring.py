@@ -337,3 +337,12 @@ def test_desk_pages_use_a_constant_number_of_queries(client, supervisor, view):
         return len(queries)
 
     assert count_queries(2) == count_queries(12)
+
+
+def test_creating_without_any_category_explains_what_to_do(client, supervisor):
+    client.force_login(supervisor)
+
+    response = client.get(reverse("desk:create"))
+
+    assert "There are no categories yet" in response.content.decode()
+    assert "Ask your document controller" in response.content.decode()
