@@ -69,6 +69,11 @@ class ProcedureQuerySet(models.QuerySet):
     def by_code(self, code: str) -> "ProcedureQuerySet":
         return self.filter(code__iexact=code)
 
+    def matching(self, text: str) -> "ProcedureQuerySet":
+        """Procedures whose code or any revision's title contains the text (the desk filter)."""
+        titled = Revision.objects.filter(procedure=models.OuterRef("pk"), title__icontains=text)
+        return self.filter(Q(code__icontains=text) | Q(models.Exists(titled)))
+
     def with_desk_columns(self) -> "ProcedureQuerySet":
         """What the desk lists show, in a fixed number of queries however many procedures."""
         return self.select_related("category", "owner").prefetch_related(

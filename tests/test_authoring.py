@@ -346,3 +346,32 @@ def test_creating_without_any_category_explains_what_to_do(client, supervisor):
 
     assert "There are no categories yet" in response.content.decode()
     assert "Ask your document controller" in response.content.decode()
+
+
+def test_the_desk_lists_fifty_procedures_a_page_and_filters_by_code_title_and_category(
+    client, supervisor
+):
+    for i in range(52):
+        new_procedure(
+            owner=supervisor,
+            code=f"CC-P-{i:03d}",
+            title="Shift swap" if i == 7 else "Answering a call",
+        )
+    client.force_login(supervisor)
+
+    def table(**query):  # the procedures table, below "Your drafts"
+        html = client.get(reverse("desk:index"), query).content.decode()
+        return html[html.index('id="procedures-heading"') :]
+
+    first, second = table(), table(page=2)
+    by_title, by_code, nothing = table(q="swap"), table(q="cc-p-05"), table(q="payroll")
+    by_category = table(category=Procedure.objects.get(code="CC-P-003").category_id)
+
+    assert (
+        "Page 1 of 2 (52 procedures)" in first and "CC-P-049" in first and "CC-P-050" not in first
+    )
+    assert "CC-P-051" in second
+    assert "CC-P-007" in by_title and "CC-P-008" not in by_title
+    assert "CC-P-050" in by_code and "CC-P-051" in by_code and "CC-P-049" not in by_code
+    assert "No procedure matches this filter." in nothing
+    assert "CC-P-003" in by_category and "CC-P-004" not in by_category

@@ -1,7 +1,10 @@
 """The desk: lists of procedures, creating one, a procedure's revisions, reading a revision."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -10,7 +13,7 @@ from .. import permissions, services
 from ..content import snapshot_of, step_rows
 from ..diff import compare
 from ..forms import ProcedureCreateForm
-from ..models import Procedure
+from ..models import Category, Procedure, Revision
 from ..rendering.markdown import render_markdown
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
 
@@ -26,18 +29,34 @@ def home(request):
 
 class DeskIndexView(DeskMixin, TemplateView):
     template_name = "procedures/desk_index.html"
+    page_size = 50
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        procedures = Procedure.objects.with_desk_columns().order_by("category__order", "code")
         sees_all = permissions.sees_all_procedures_on_desk(user)
-        if not sees_all:
-            procedures = procedures.owned_by(user)
-        rows = [(p, p.latest_revision()) for p in procedures]
+        procedures = Procedure.objects.all() if sees_all else Procedure.objects.owned_by(user)
+        query = self.request.GET.get("q", "").strip()
+        category = _as_int(self.request.GET.get("category"), default=0)
+        if query:
+            procedures = procedures.matching(query)
+        if category:
+            procedures = procedures.filter(category_id=category)
+        page = Paginator(
+            procedures.with_desk_columns().order_by("category__order", "code"), self.page_size
+        ).get_page(self.request.GET.get("page"))
+        filters = {"q": query} | ({"category": category} if category else {})
         return super().get_context_data(
-            rows=rows,
-            drafts=[(p, r) for p, r in rows if r and r.is_draft and p.owner_id == user.pk],
+            page=page,
+            rows=[(p, p.latest_revision()) for p in page.object_list],
+            drafts=Revision.objects.drafts()
+            .filter(procedure__owner=user)
+            .select_related("procedure")
+            .order_by("-updated_at")[:20],
             sees_all=sees_all,
+            query=query,
+            category=category,
+            categories=Category.objects.order_by("order", "name"),
+            filter_query=urlencode(filters) if query or category else "",
             can_create=permissions.can_create_procedure(user),
             **kwargs,
         )
