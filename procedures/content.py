@@ -4,7 +4,9 @@ A Snapshot is built from a stored revision (`snapshot_of`) or from what an edito
 so that "theirs" and "yours" can be compared the same way as two stored revisions.
 """
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -108,3 +110,20 @@ def step_lines(step_format: str, steps: list[StepData]) -> list[str]:
                 line += " " + _("[then → %(next)s]") % {"next": row.next_number}
         lines.append(line)
     return lines
+
+
+def canonical_hash(revision: Revision) -> str:
+    """SHA-256 of everything a signer signs: identity, every element, the steps, the measures.
+
+    Canonical JSON (sorted keys, no whitespace) so the same content always gives the same hash.
+    """
+    snapshot = snapshot_of(revision)
+    payload = {
+        "procedure": revision.procedure.code,
+        "revision": revision.number,
+        "fields": {k: None if v is None else str(v) for k, v in snapshot.fields.items()},
+        "steps": [asdict(s) for s in snapshot.steps],
+        "measures": [asdict(m) for m in snapshot.measures],
+    }
+    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

@@ -91,3 +91,37 @@ def can_preview_markdown(user: AnyUser) -> bool:
 def can_manage_catalogue(user: AnyUser) -> bool:
     """Categories, owners and people are managed by the document controller (in the admin)."""
     return is_document_controller(user)
+
+
+def can_submit(user: AnyUser, revision: Revision) -> bool:
+    """The author or the owner submits a draft for review."""
+    return revision.status == Revision.Status.DRAFT and user.pk in (
+        revision.author_id,
+        revision.procedure.owner_id,
+    )
+
+
+def can_review(user: AnyUser, revision: Revision, editors: set[int]) -> bool:
+    """Managers review, sign and return revisions, except those they wrote or edited."""
+    return is_manager(user) and user.pk not in editors
+
+
+def can_comment(user: AnyUser, revision: Revision) -> bool:
+    """Reviewers and authors discuss a revision while it is a draft or in review."""
+    return can_use_desk(user) and revision.status in (
+        Revision.Status.DRAFT,
+        Revision.Status.IN_REVIEW,
+    )
+
+
+def can_request_withdrawal(user: AnyUser, procedure: Procedure) -> bool:
+    return is_document_controller(user) or (is_supervisor(user) and procedure.owner_id == user.pk)
+
+
+def can_read_audit_log(user: AnyUser) -> bool:
+    """The system-wide audit trail is the document controller's; a procedure's is every desk user's."""
+    return is_document_controller(user)
+
+
+def sees_review_dates(user: AnyUser) -> bool:
+    return can_use_desk(user)

@@ -166,6 +166,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SOP Desk <sopdesk@loc
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SOPDESK_ORGANISATION = os.environ.get("SOPDESK_ORGANISATION", "SOP Desk demo call center")
+# The address people open SOP Desk at, for links in e-mails.
+SOPDESK_BASE_URL = os.environ.get("SOPDESK_BASE_URL", "http://127.0.0.1:8000")
 
 # Security. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=1.
 SESSION_COOKIE_HTTPONLY = True

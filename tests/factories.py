@@ -2,9 +2,8 @@
 
 import factory
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
-from procedures import services
+from procedures import services, workflow
 from procedures.models import Category, Revision, User
 from procedures.steps import StepData
 
@@ -99,11 +98,35 @@ def save(revision: Revision, editor: User | None = None, **fields) -> Revision:
     )
 
 
-def make_effective(revision: Revision) -> Revision:
-    """Stand-in for the approval workflow (issue 3), which does not exist yet: marks a draft
-    approved and effective the way workflow.approve/publish will. Replace with the real
-    workflow calls when they land."""
-    revision.status = Revision.Status.EFFECTIVE
-    revision.approved_at = revision.effective_at = timezone.now()
-    revision.save(update_fields=["status", "approved_at", "effective_at"])
+def manager(username: str = "approver") -> User:
+    existing = User.objects.filter(username=username).first()
+    return existing or UserFactory(username=username, role="Manager")
+
+
+def submit(revision: Revision, *, approvers=()) -> Revision:
+    """Through the real workflow; a revision without content gets the complete default content."""
+    revision.refresh_from_db()
+    if workflow.missing_elements(revision):
+        revision = save(revision, change_summary="Clearer wording." if revision.number > 1 else "")
+    return workflow.submit(revision=revision, actor=revision.procedure.owner, approvers=approvers)
+
+
+def sign(revision: Revision, signer: User, meaning: str = "APPROVED", **kwargs):
+    revision.refresh_from_db()
+    return workflow.sign(
+        revision=revision,
+        signer=signer,
+        password=PASSWORD,
+        meaning=meaning,
+        seen_status=revision.status,
+        **kwargs,
+    )
+
+
+def make_effective(revision: Revision, approver: User | None = None) -> Revision:
+    """Submit and approve through the real workflow: the revision is effective at once."""
+    approver = approver or manager()
+    revision = submit(revision)
+    sign(revision, approver)
+    revision.refresh_from_db()
     return revision

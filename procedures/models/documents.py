@@ -106,6 +106,28 @@ class Procedure(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    next_review_on = models.DateField(_("next review due"), null=True, blank=True)
+    withdrawal_requested_at = models.DateTimeField(
+        _("withdrawal requested at"), null=True, blank=True
+    )
+    withdrawal_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawal requested by"),
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replaced by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     history = HistoricalRecords()
 
     objects = ProcedureQuerySet.as_manager()
@@ -227,6 +249,16 @@ class Revision(models.Model):
         verbose_name=_("last saved by"),
     )
     lock_version = models.PositiveIntegerField(_("lock version"), default=1)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    content_hash = models.CharField(
+        _("SHA-256 of the submitted content"), max_length=64, blank=True
+    )
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="revisions_to_approve",
+        verbose_name=_("chosen approvers"),
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     effective_at = models.DateTimeField(_("effective from"), null=True, blank=True)
     history = HistoricalRecords()
@@ -271,6 +303,10 @@ class Revision(models.Model):
                 violation_error_message=_(
                     "This procedure already has a revision in draft, in review or approved."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="DRAFT") | Q(submitted_at__isnull=False),
+                name="submitted_revision_has_submission_time",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["APPROVED", "EFFECTIVE", "SUPERSEDED"])

@@ -1,0 +1,34 @@
+"""SOP Desk's data. documents: people, procedures, revisions, steps, measures; records: what
+the workflow records (rules, signatures, attempts, comments, the audit trail)."""
+
+from .documents import (
+    CODE_PATTERN,
+    Category,
+    Measure,
+    Procedure,
+    ProcedureQuerySet,
+    Revision,
+    RevisionQuerySet,
+    Step,
+    User,
+    code_validator,
+)
+from .records import ApprovalRule, AuditEvent, Comment, Signature, SigningAttempt
+
+__all__ = [
+    "CODE_PATTERN",
+    "ApprovalRule",
+    "AuditEvent",
+    "Category",
+    "Comment",
+    "Measure",
+    "Procedure",
+    "ProcedureQuerySet",
+    "Revision",
+    "RevisionQuerySet",
+    "Signature",
+    "SigningAttempt",
+    "Step",
+    "User",
+    "code_validator",
+]

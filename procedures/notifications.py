@@ -1,0 +1,74 @@
+"""E-mail notifications, sent after the transaction that caused them commits, never inside it."""
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Revision, User
+
+logger = logging.getLogger(__name__)
+
+
+def _send(recipients: list[str], subject: str, body: str) -> None:
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except Exception:  # a mail server outage must not undo or hide a committed act
+        logger.exception("Could not send %r to %s", subject, recipients)
+
+
+def notify(users: Iterable[User], subject: str, body: str) -> None:
+    """Queue one e-mail to each user with an address, sent once the transaction commits."""
+    recipients = sorted({u.email for u in users if u.email and u.is_active})
+    if recipients:
+        transaction.on_commit(lambda: _send(recipients, subject, body))
+
+
+def _link(revision: Revision) -> str:
+    path = reverse(
+        "desk:revision", kwargs={"code": revision.procedure.code, "number": revision.number}
+    )
+    return settings.SOPDESK_BASE_URL.rstrip("/") + path
+
+
+def revision_submitted(revision: Revision, reviewers: Iterable[User]) -> None:
+    notify(
+        reviewers,
+        _("Please review %(code)s rev. %(number)d: %(title)s")
+        % {"code": revision.procedure.code, "number": revision.number, "title": revision.title},
+        _("%(author)s submitted revision %(number)d of %(code)s for review.\n\n%(link)s")
+        % {
+            "author": revision.author.display_name,
+            "number": revision.number,
+            "code": revision.procedure.code,
+            "link": _link(revision),
+        },
+    )
+
+
+def revision_changed(revision: Revision, what: str, detail: str = "") -> None:
+    """Tell the author (and the owner) what happened to their revision."""
+    people = {revision.author, revision.procedure.owner}
+    notify(
+        people,
+        _("%(code)s rev. %(number)d: %(what)s")
+        % {"code": revision.procedure.code, "number": revision.number, "what": what},
+        f"{what}\n\n{detail}\n\n{_link(revision)}".replace("\n\n\n\n", "\n\n"),
+    )
+
+
+def signing_locked(user: User, controllers: Iterable[User]) -> None:
+    notify(
+        [user, *controllers],
+        _("Signing locked for %(name)s") % {"name": user.display_name},
+        _(
+            "Five signatures were refused for a wrong password within 15 minutes. "
+            "%(name)s cannot sign for the next 15 minutes. If this was not them, "
+            "their account may be under attack."
+        )
+        % {"name": user.display_name},
+    )
