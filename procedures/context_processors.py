@@ -12,5 +12,6 @@ def navigation(request) -> dict:
             "desk": permissions.can_use_desk(user),
             "create": permissions.can_create_procedure(user),
             "admin": permissions.can_manage_catalogue(user) and user.is_staff,
+            "audit": permissions.can_read_audit_log(user),
         },
     }

@@ -1,13 +1,15 @@
 """Forms validate what a person typed; they never save domain objects (services.py does)."""
 
+import datetime
 import re
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 from .content import Snapshot
-from .models import Category, Procedure, Revision, Step, User, code_validator
+from .models import Category, Comment, Procedure, Revision, Step, User, code_validator
 from .services import CONTENT_FIELDS, DraftContent, MeasureData
 from .steps import StepData
 
@@ -180,4 +182,104 @@ class DraftEditor:
             fields={name: self.form.cleaned_data[name] for name in CONTENT_FIELDS},
             steps=[f.to_data() for f in self.steps.forms if not f.is_blank()],
             measures=[f.to_data() for f in self.measures.forms if not f.is_blank()],
+        )
+
+
+class SubmitForm(forms.Form):
+    approvers = forms.ModelMultipleChoiceField(
+        label=_("Approvers"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to let any eligible manager approve."),
+    )
+
+    def __init__(self, *args, eligible: list[User], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approvers"].queryset = User.objects.filter(
+            pk__in=[u.pk for u in eligible]
+        ).order_by("first_name", "last_name")
+        self.fields["approvers"].label_from_instance = lambda u: u.display_name
+
+
+class SignForm(forms.Form):
+    meaning = forms.ChoiceField(label=_("I sign this revision as"), widget=forms.RadioSelect)
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_(
+            "Signing is an electronic signature: enter your password to confirm it is you."
+        ),
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    effective_on = forms.DateField(
+        label=_("Effective from (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to make it effective as soon as it is approved."),
+    )
+    seen_status = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, meanings: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meaning"].choices = meanings
+        if len(meanings) == 1:
+            self.fields["meaning"].initial = meanings[0][0]
+        if not any(value == "APPROVED" for value, _label in meanings):
+            del self.fields["effective_on"]
+
+    def clean_effective_on(self):
+        day = self.cleaned_data.get("effective_on")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(_("The effective date cannot be in the past."))
+        return day
+
+    def effective_at(self):
+        """The start of the chosen day in the organisation's time zone, or None for “now”."""
+        day = self.cleaned_data.get("effective_on")
+        if not day or day == timezone.localdate():
+            return None
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class CommentForm(forms.Form):
+    element = forms.ChoiceField(
+        label=_("About"), choices=Comment.Element.choices, initial=Comment.Element.GENERAL
+    )
+    step_key = forms.ChoiceField(label=_("Step (optional)"), required=False)
+    body = forms.CharField(
+        label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, step_choices: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step_key"].choices = [("", _("— any step —")), *step_choices]
+
+
+class ReturnForm(CommentForm):
+    """Returning for changes: the comment is required and says what to change."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("What needs to change")
+
+
+class WithdrawalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it withdrawn?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    replaced_by = forms.ModelChoiceField(
+        label=_("Replaced by (optional)"), queryset=Procedure.objects.none(), required=False
+    )
+
+    def __init__(self, *args, procedure: Procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replaced_by"].queryset = Procedure.objects.exclude(pk=procedure.pk).order_by(
+            "code"
         )

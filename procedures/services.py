@@ -13,8 +13,8 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from . import permissions
-from .models import Category, Measure, Procedure, Revision, Step, User
+from . import audit, notifications, permissions
+from .models import AuditEvent, Category, Comment, Measure, Procedure, Revision, Step, User
 from .steps import StepData, normalise, validate_steps
 
 # The revision fields a draft editor writes; everything else is set by the system.
@@ -159,6 +159,18 @@ def create_procedure(
         updated_by=created_by,
     )
     _save(revision, user=created_by, reason=_("First draft created"))
+    audit.record(
+        action=AuditEvent.Action.PROCEDURE_CREATED,
+        actor=created_by,
+        revision=revision,
+        to_status=revision.status,
+        changes={
+            "code": [None, code],
+            "category": [None, category.name],
+            "owner": [None, owner.display_name],
+            "title": [None, revision.title],
+        },
+    )
     return revision
 
 
@@ -191,6 +203,7 @@ def save_draft(
     values = {name: content.fields[name] for name in CONTENT_FIELDS if name in content.fields}
     if values.get("training_hours") is not None:
         values["training_hours"] = Decimal(values["training_hours"])
+    old = {name: getattr(locked, name) for name in values}
     changed = _changed(locked, values)
     locked.lock_version += 1
     locked.updated_by = editor
@@ -200,13 +213,20 @@ def save_draft(
         reason=reason,
         update_fields=[*changed, "lock_version", "updated_by", "updated_at"],
     )
-    _sync_steps(locked, steps, user=editor, reason=reason)
-    _sync_measures(locked, content.measures, user=editor, reason=reason)
+    changes = {name: [audit.describe(old[name]), audit.describe(values[name])] for name in changed}
+    if _sync_steps(locked, steps, user=editor, reason=reason):
+        changes["steps"] = [None, _("changed")]
+    if _sync_measures(locked, content.measures, user=editor, reason=reason):
+        changes["measures"] = [None, _("changed")]
+    audit.record(
+        action=AuditEvent.Action.DRAFT_SAVED, actor=editor, revision=locked, changes=changes
+    )
     return locked
 
 
-def _sync_steps(revision: Revision, steps: Sequence[StepData], *, user: User, reason: str) -> None:
-    """Make the revision's steps exactly `steps`, saving only what changed."""
+def _sync_steps(revision: Revision, steps: Sequence[StepData], *, user: User, reason: str) -> bool:
+    """Make the revision's steps exactly `steps`, saving only what changed; True if any did."""
+    touched = False
     existing = {s.key: s for s in revision.steps.all()}
     by_key: dict[str, Step] = {}
     for position, data in enumerate(steps, start=1):
@@ -223,6 +243,7 @@ def _sync_steps(revision: Revision, steps: Sequence[StepData], *, user: User, re
             if data.kind != Step.Kind.DECISION:  # keep the decision constraint satisfied
                 step.yes_target = step.no_target = None
             _save(step, user=user, reason=reason)
+            touched = True
         by_key[data.key] = step
     for data in steps:
         step = by_key[data.key]
@@ -233,9 +254,12 @@ def _sync_steps(revision: Revision, steps: Sequence[StepData], *, user: User, re
         }
         if _changed(step, targets):
             _save(step, user=user, reason=reason)
+            touched = True
     for key, step in existing.items():
         if key not in by_key:
             _save_deletion(step, user=user, reason=reason)
+            touched = True
+    return touched
 
 
 def _save_deletion(instance: models.Model, *, user: User, reason: str) -> None:
@@ -246,17 +270,22 @@ def _save_deletion(instance: models.Model, *, user: User, reason: str) -> None:
 
 def _sync_measures(
     revision: Revision, measures: Sequence[MeasureData], *, user: User, reason: str
-) -> None:
+) -> bool:
+    touched = False
     existing = revision.ordered_measures()
     for position, data in enumerate(measures, start=1):
         measure = existing[position - 1] if position <= len(existing) else None
         values = {"position": position, **data.__dict__}
         if measure is None:
             _save(Measure(revision=revision, **values), user=user, reason=reason)
+            touched = True
         elif _changed(measure, values):
             _save(measure, user=user, reason=reason)
+            touched = True
     for measure in existing[len(measures) :]:
         _save_deletion(measure, user=user, reason=reason)
+        touched = True
+    return touched
 
 
 @transaction.atomic
@@ -308,4 +337,41 @@ def start_revision(*, procedure: Procedure, author: User) -> Revision:
         for m in latest.ordered_measures()
     ]
     _sync_measures(draft, measures, user=author, reason=reason)
+    audit.record(
+        action=AuditEvent.Action.REVISION_STARTED,
+        actor=author,
+        revision=draft,
+        to_status=draft.status,
+        reason=reason,
+    )
     return draft
+
+
+@transaction.atomic
+def add_comment(
+    *, revision: Revision, author: User, body: str, element: str = "GENERAL", step_key: str = ""
+) -> Comment:
+    """A comment on a draft or a revision in review, on the audit trail; the author is told."""
+    locked = Revision.objects.select_for_update().select_related("procedure").get(pk=revision.pk)
+    if not permissions.can_comment(author, locked):
+        raise NotAllowed(
+            _("Revision %(number)d is %(status)s: comments are closed.")
+            % {"number": locked.number, "status": locked.get_status_display().lower()}
+        )
+    if not body.strip():
+        raise NotAllowed(_("Write the comment first."))
+    comment = Comment.objects.create(
+        revision=locked, author=author, element=element, step_key=step_key, body=body.strip()
+    )
+    audit.record(
+        action=AuditEvent.Action.COMMENTED,
+        actor=author,
+        revision=locked,
+        reason=body.strip(),
+        target=comment.get_element_display(),
+    )
+    if author.pk != locked.author_id:
+        notifications.revision_changed(
+            locked, _("new comment from %(name)s") % {"name": author.display_name}, body.strip()
+        )
+    return comment

@@ -1,16 +1,23 @@
 from django.urls import include, path
 
-from .views import authoring, desk
+from .views import audit, authoring, desk, review
 
 desk_patterns = [
     path("", desk.DeskIndexView.as_view(), name="index"),
     path("new/", desk.ProcedureCreateView.as_view(), name="create"),
     path("preview/", authoring.MarkdownPreviewView.as_view(), name="preview"),
+    path("audit/", audit.AuditLogView.as_view(), name="audit"),
     path("<str:code>/", desk.ProcedureDetailView.as_view(), name="procedure"),
     path("<str:code>/new-revision/", desk.StartRevisionView.as_view(), name="start_revision"),
     path("<str:code>/compare/", desk.CompareView.as_view(), name="compare"),
+    path("<str:code>/history/", audit.ProcedureHistoryView.as_view(), name="history"),
+    path("<str:code>/withdraw/", review.RequestWithdrawalView.as_view(), name="withdraw"),
     path("<str:code>/rev/<int:number>/", desk.RevisionDetailView.as_view(), name="revision"),
     path("<str:code>/rev/<int:number>/edit/", authoring.RevisionEditView.as_view(), name="edit"),
+    path("<str:code>/rev/<int:number>/submit/", review.SubmitView.as_view(), name="submit"),
+    path("<str:code>/rev/<int:number>/sign/", review.SignView.as_view(), name="sign"),
+    path("<str:code>/rev/<int:number>/return/", review.ReturnView.as_view(), name="return"),
+    path("<str:code>/rev/<int:number>/comment/", review.CommentView.as_view(), name="comment"),
 ]
 
 urlpatterns = [

@@ -69,6 +69,18 @@ class ProcedureQuerySet(models.QuerySet):
     def by_code(self, code: str) -> "ProcedureQuerySet":
         return self.filter(code__iexact=code)
 
+    def review_due_by(self, day) -> "ProcedureQuerySet":
+        """Procedures in force whose periodic review is due on or before `day`, soonest first."""
+        return (
+            self.filter(next_review_on__lte=day, withdrawn_at=None)
+            .filter(
+                models.Exists(
+                    Revision.objects.filter(procedure=models.OuterRef("pk"), status="EFFECTIVE")
+                )
+            )
+            .order_by("next_review_on", "code")
+        )
+
     def matching(self, text: str) -> "ProcedureQuerySet":
         """Procedures whose code or any revision's title contains the text (the desk filter)."""
         titled = Revision.objects.filter(procedure=models.OuterRef("pk"), title__icontains=text)

@@ -1,21 +1,24 @@
 """The desk: lists of procedures, creating one, a procedure's revisions, reading a revision."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from .. import permissions, services
 from ..content import snapshot_of, step_rows
 from ..diff import compare
-from ..forms import ProcedureCreateForm
+from ..forms import ProcedureCreateForm, WithdrawalForm
 from ..models import Category, Procedure, Revision
 from ..rendering.markdown import render_markdown
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
+from .panels import workflow_context
 
 
 def home(request):
@@ -45,7 +48,12 @@ class DeskIndexView(DeskMixin, TemplateView):
             procedures.with_desk_columns().order_by("category__order", "code"), self.page_size
         ).get_page(self.request.GET.get("page"))
         filters = {"q": query} | ({"category": category} if category else {})
+        today = timezone.localdate()
+        due = Procedure.objects.review_due_by(today + datetime.timedelta(days=30))
         return super().get_context_data(
+            awaiting_review=_awaiting_review(user) if permissions.is_manager(user) else [],
+            reviews_due=(due if sees_all else due.owned_by(user)).select_related("owner")[:50],
+            today=today,
             page=page,
             rows=[(p, p.latest_revision()) for p in page.object_list],
             drafts=Revision.objects.drafts()
@@ -60,6 +68,28 @@ class DeskIndexView(DeskMixin, TemplateView):
             can_create=permissions.can_create_procedure(user),
             **kwargs,
         )
+
+
+def _awaiting_review(user) -> list[Revision]:
+    """Revisions in review this manager may sign and has not approved yet (oldest first)."""
+    edited = Revision.history.filter(history_user=user).values("id")
+    candidates = (
+        Revision.objects.filter(status=Revision.Status.IN_REVIEW)
+        .exclude(pk__in=edited)
+        .exclude(author=user)
+        .select_related("procedure", "author")
+        .prefetch_related("approvers", "signatures")
+        .order_by("submitted_at")[:50]
+    )
+    return [
+        r
+        for r in candidates
+        if (not r.approvers.all() or user in r.approvers.all())
+        and not any(
+            s.signer_id == user.pk and s.meaning == "APPROVED" and s.content_hash == r.content_hash
+            for s in r.signatures.all()
+        )
+    ]
 
 
 class ProcedureCreateView(DeskMixin, FormView):
@@ -111,8 +141,18 @@ class ProcedureDetailView(ProcedureMixin, TemplateView):
         )
         user = self.request.user
         open_revision = next((r for r in revisions if r.status in r.OPEN_STATUSES), None)
+        effective = next((r for r in revisions if r.status == Revision.Status.EFFECTIVE), None)
+        can_withdraw = (
+            effective is not None
+            and not self.procedure.withdrawal_requested_at
+            and permissions.can_request_withdrawal(user, self.procedure)
+        )
+        if can_withdraw and "withdrawal_form" not in kwargs:
+            kwargs["withdrawal_form"] = WithdrawalForm(procedure=self.procedure)
         return super().get_context_data(
             revisions=revisions,
+            effective=effective,
+            today=timezone.localdate(),
             open_revision=open_revision,
             can_start_revision=open_revision is None
             and bool(revisions)
@@ -135,6 +175,7 @@ class RevisionDetailView(RevisionMixin, TemplateView):
             step_rows=[(row, render_markdown(row.step.text)) for row in step_rows(snapshot.steps)],
             measures=snapshot.measures,
             can_edit=permissions.can_edit(self.request.user, revision),
+            **workflow_context(revision, self.request.user, **kwargs),
             **kwargs,
         )
 

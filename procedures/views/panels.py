@@ -1,0 +1,76 @@
+"""What the revision and procedure pages show about review and approval, for one user."""
+
+from django.utils.translation import gettext as _
+
+from .. import permissions, workflow
+from ..content import canonical_hash, step_rows, steps_of
+from ..forms import CommentForm, ReturnForm, SignForm, SubmitForm
+from ..models import Revision, Signature
+
+S = Revision.Status
+Meaning = Signature.Meaning
+
+
+def signable_meanings(user, revision: Revision, editors: set[int]) -> list[tuple[str, str]]:
+    """The signatures this user may give this revision now."""
+    if not permissions.can_review(user, revision, editors):
+        return []
+    if revision.status == S.IN_REVIEW:
+        chosen = {u.pk for u in revision.approvers.all()}
+        meanings = [Meaning.REVIEWED]
+        if not chosen or user.pk in chosen:
+            meanings.append(Meaning.APPROVED)
+    elif revision.status == S.EFFECTIVE:
+        meanings = [Meaning.REVIEWED_NO_CHANGE]
+        if revision.procedure.withdrawal_requested_at:
+            meanings.append(Meaning.APPROVED_FOR_WITHDRAWAL)
+    else:
+        return []
+    return [(m.value, m.label) for m in meanings]
+
+
+def workflow_context(revision: Revision, user, **forms) -> dict:
+    """Everything the revision page shows about review and approval, for this user."""
+    editors = workflow.editors_of(revision)
+    content_hash = canonical_hash(revision)
+    rows = step_rows(steps_of(revision))
+    step_number = {row.step.key: row.number for row in rows}
+    step_choices = [(row.step.key, _("Step %(number)s") % {"number": row.number}) for row in rows]
+    rule = workflow.rule_for(revision)
+    signatures = [
+        (s, s.is_valid_for(content_hash))
+        for s in revision.signatures.select_related("signer").order_by("signed_at")
+    ]
+    meanings = signable_meanings(user, revision, editors)
+    can_submit = permissions.can_submit(user, revision)
+    context = {
+        "signatures": signatures,
+        "approvals": sum(1 for s, valid in signatures if valid and s.meaning == Meaning.APPROVED),
+        "rule": rule,
+        "comments": [
+            (c, step_number.get(c.step_key, ""))
+            for c in revision.comments.select_related("author").order_by("created_at")
+        ],
+        "can_submit": can_submit,
+        "missing": workflow.missing_elements(revision) if can_submit else [],
+        "can_return": revision.status == S.IN_REVIEW
+        and permissions.can_review(user, revision, editors),
+        "can_comment": permissions.can_comment(user, revision),
+        "meanings": meanings,
+    }
+    if can_submit:
+        context["submit_form"] = forms.get("submit_form") or SubmitForm(
+            eligible=workflow.eligible_signers(revision),
+            initial={"approvers": list(revision.approvers.all())},
+        )
+    if meanings:
+        context["sign_form"] = forms.get("sign_form") or SignForm(
+            meanings=meanings, initial={"seen_status": revision.status}
+        )
+    if context["can_return"]:
+        context["return_form"] = forms.get("return_form") or ReturnForm(step_choices=step_choices)
+    if context["can_comment"]:
+        context["comment_form"] = forms.get("comment_form") or CommentForm(
+            step_choices=step_choices
+        )
+    return context

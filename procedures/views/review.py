@@ -1,0 +1,179 @@
+"""Review and approval on a revision's page: submit, comment, return, sign; withdrawal.
+
+Each action is a POST to its own URL, one form and one call into workflow.py. A refused
+action shows the revision page again with the form as it was typed and the reason.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .. import permissions, services, workflow
+from ..content import step_rows, steps_of
+from ..forms import CommentForm, ReturnForm, SignForm, SubmitForm, WithdrawalForm
+from ..models import Signature
+from .desk import ProcedureDetailView, RevisionDetailView
+from .panels import signable_meanings
+
+Meaning = Signature.Meaning
+
+
+class RevisionActionView(RevisionDetailView):
+    """POST only. On refusal, the revision page again, with the typed form and the reason."""
+
+    http_method_names = ["post"]
+    form_name = ""
+
+    def refuse(self, form, message: str):
+        form.add_error(None, message)
+        messages.error(self.request, message)
+        return self.render_to_response(self.get_context_data(**{self.form_name: form}), status=400)
+
+    def done(self, message: str):
+        messages.success(self.request, message)
+        return redirect(self.revision)
+
+    def step_choices(self):
+        return [
+            (row.step.key, _("Step %(number)s") % {"number": row.number})
+            for row in step_rows(steps_of(self.revision))
+        ]
+
+
+class SubmitView(RevisionActionView):
+    form_name = "submit_form"
+
+    def check_permission(self, user) -> None:
+        super().check_permission(user)
+        if not permissions.can_submit(user, self.revision):
+            raise PermissionDenied(_("Only the author or the owner submits a draft for review."))
+
+    def post(self, request, *args, **kwargs):
+        form = SubmitForm(request.POST, eligible=workflow.eligible_signers(self.revision))
+        if not form.is_valid():
+            return self.refuse(form, _("Choose the approvers among the managers listed."))
+        try:
+            workflow.submit(
+                revision=self.revision,
+                actor=request.user,
+                approvers=list(form.cleaned_data["approvers"]),
+            )
+        except workflow.TransitionNotAllowed as refusal:
+            return self.refuse(form, refusal.message)
+        return self.done(
+            _("Submitted for review. The content is now frozen; the approvers have been notified.")
+        )
+
+
+class SignView(RevisionActionView):
+    form_name = "sign_form"
+
+    def post(self, request, *args, **kwargs):
+        meanings = signable_meanings(
+            request.user, self.revision, workflow.editors_of(self.revision)
+        )
+        form = SignForm(request.POST, meanings=meanings or [(m.value, m.label) for m in Meaning])
+        if not meanings:
+            raise PermissionDenied(_("You cannot sign this revision."))
+        if not form.is_valid():
+            return self.refuse(
+                form, _("The signature was not recorded: please correct what is marked.")
+            )
+        data = form.cleaned_data
+        try:
+            signature = workflow.sign(
+                revision=self.revision,
+                signer=request.user,
+                password=data["password"],
+                meaning=data["meaning"],
+                seen_status=data["seen_status"],
+                comment=data["comment"],
+                effective_at=form.effective_at(),
+            )
+        except workflow.TransitionNotAllowed as refusal:
+            return self.refuse(form, refusal.message)
+        self.revision.refresh_from_db()
+        return self.done(
+            _("Signed “%(meaning)s” as %(name)s. The revision is now %(status)s.")
+            % {
+                "meaning": signature.get_meaning_display(),
+                "name": signature.signer_name,
+                "status": self.revision.get_status_display().lower(),
+            }
+        )
+
+
+class ReturnView(RevisionActionView):
+    form_name = "return_form"
+
+    def post(self, request, *args, **kwargs):
+        form = ReturnForm(request.POST, step_choices=self.step_choices())
+        if not form.is_valid():
+            return self.refuse(form, _("Say what needs to change: a return needs a comment."))
+        data = form.cleaned_data
+        try:
+            workflow.return_for_changes(
+                revision=self.revision,
+                actor=request.user,
+                comment=data["body"],
+                element=data["element"],
+                step_key=data["step_key"],
+            )
+        except workflow.TransitionNotAllowed as refusal:
+            return self.refuse(form, refusal.message)
+        return self.done(_("Returned to the author for changes, with your comment."))
+
+
+class CommentView(RevisionActionView):
+    form_name = "comment_form"
+
+    def post(self, request, *args, **kwargs):
+        form = CommentForm(request.POST, step_choices=self.step_choices())
+        if not form.is_valid():
+            return self.refuse(form, _("The comment was not added: please correct what is marked."))
+        data = form.cleaned_data
+        try:
+            services.add_comment(
+                revision=self.revision,
+                author=request.user,
+                body=data["body"],
+                element=data["element"],
+                step_key=data["step_key"],
+            )
+        except services.ServiceError as refusal:
+            return self.refuse(form, refusal.message)
+        return self.done(_("Comment added."))
+
+
+class RequestWithdrawalView(ProcedureDetailView):
+    http_method_names = ["post"]
+
+    def check_permission(self, user) -> None:
+        super().check_permission(user)
+        if not permissions.can_request_withdrawal(user, self.procedure):
+            raise PermissionDenied(
+                _("Only the owner or a document controller asks for a withdrawal.")
+            )
+
+    def post(self, request, *args, **kwargs):
+        form = WithdrawalForm(request.POST, procedure=self.procedure)
+        if form.is_valid():
+            try:
+                workflow.request_withdrawal(
+                    procedure=self.procedure,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    replaced_by=form.cleaned_data["replaced_by"],
+                )
+            except workflow.TransitionNotAllowed as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(
+                    request, _("Withdrawal requested: a manager must approve it with a signature.")
+                )
+                return redirect(self.procedure)
+        messages.error(
+            request, _("The withdrawal was not requested: please correct what is marked.")
+        )
+        return self.render_to_response(self.get_context_data(withdrawal_form=form), status=400)
