@@ -10,11 +10,73 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions
-from .models import Category, Procedure, Revision, User
+from . import audit, permissions
+from .models import ApprovalRule, AuditEvent, Category, Procedure, Revision, User
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class AuditedAdminMixin:
+    """Every change made in the admin lands on the audit trail with its old and new values."""
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        changes = {}
+        for name in form.changed_data:
+            field = (
+                obj._meta.get_field(name)
+                if name in {f.name for f in obj._meta.get_fields()}
+                else None
+            )
+            if field is None or field.many_to_many or name == "password":
+                continue
+            old = getattr(before, name) if before else None
+            changes[name] = [audit.describe(old), audit.describe(getattr(obj, name))]
+        request._sopdesk_m2m_before = {
+            f.name: sorted(str(x) for x in getattr(before, f.name).all()) if before else []
+            for f in obj._meta.many_to_many
+            if f.name in form.changed_data
+        }
+        super().save_model(request, obj, form, change)
+        request._sopdesk_audit = audit.record(
+            action=AuditEvent.Action.ADMIN_CHANGE,
+            actor=request.user,
+            procedure=obj if isinstance(obj, Procedure) else None,
+            changes=changes,
+            target=f"{obj._meta.verbose_name}: {obj}",
+            reason=_("Added in the administration")
+            if not change
+            else _("Changed in the administration"),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_sopdesk_m2m_before", {})
+        extra = {
+            name: [old, sorted(str(x) for x in getattr(form.instance, name).all())]
+            for name, old in before.items()
+        }
+        for formset in formsets:
+            for inline_form in formset.forms:
+                if inline_form.has_changed():
+                    extra[str(inline_form.instance._meta.verbose_name)] = [
+                        None,
+                        {
+                            f: audit.describe(inline_form.cleaned_data.get(f))
+                            for f in inline_form.changed_data
+                        },
+                    ]
+        if extra:
+            # The event above is append-only: the related changes are a second event.
+            audit.record(
+                action=AuditEvent.Action.ADMIN_CHANGE,
+                actor=request.user,
+                procedure=form.instance if isinstance(form.instance, Procedure) else None,
+                changes=extra,
+                target=f"{form.instance._meta.verbose_name}: {form.instance}",
+                reason=_("Changed in the administration"),
+            )
+
+
+class ReadOnlyHistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     """History can be read; nothing can be reverted (SIMPLE_HISTORY_REVERT_DISABLED) or deleted."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -42,10 +104,31 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
         return ("is_superuser", "user_permissions", "last_login", "date_joined")
 
 
+class ApprovalRuleInline(admin.StackedInline):
+    model = ApprovalRule
+    can_delete = False
+    extra = 1
+    max_num = 1
+    verbose_name = _("approval rule")
+    verbose_name_plural = _("approval rule (without one: one approval, no review first)")
+
+
 @admin.register(Category)
 class CategoryAdmin(ReadOnlyHistoryAdmin):
-    list_display = ("name", "order")
+    list_display = ("name", "order", "approvals", "review_first")
     ordering = ("order", "name")
+    inlines = [ApprovalRuleInline]
+    list_select_related = ("approval_rule",)
+
+    @admin.display(description=_("approvals required"))
+    def approvals(self, category: Category) -> int:
+        rule = getattr(category, "approval_rule", None)
+        return rule.approvals_required if rule else 1
+
+    @admin.display(description=_("review first"), boolean=True)
+    def review_first(self, category: Category) -> bool:
+        rule = getattr(category, "approval_rule", None)
+        return bool(rule and rule.review_required)
 
 
 @admin.register(Procedure)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from procedures.models import Category, Procedure
+from procedures.models import AuditEvent, Category, Procedure
 from tests.factories import new_procedure, save
 
 
@@ -13,13 +13,29 @@ def admin_client(client, controller):
     return client
 
 
-def test_document_controller_adds_a_category(admin_client):
+def test_document_controller_adds_a_category_with_its_approval_rule_on_the_audit_trail(
+    admin_client, controller
+):
     response = admin_client.post(
-        reverse("admin:procedures_category_add"), {"name": "Complaints", "order": 5}
-    )
+        reverse("admin:procedures_category_add"),
+        {
+            "name": "Complaints", "order": 5,
+            "approval_rule-TOTAL_FORMS": 1, "approval_rule-INITIAL_FORMS": 0,
+            "approval_rule-MIN_NUM_FORMS": 0, "approval_rule-MAX_NUM_FORMS": 1,
+            "approval_rule-0-approvals_required": 2, "approval_rule-0-review_required": "on",
+        },
+    )  # fmt: skip
 
     assert response.status_code == 302
-    assert Category.objects.filter(name="Complaints").exists()
+    category = Category.objects.get(name="Complaints")
+    assert (category.approval_rule.approvals_required, category.approval_rule.review_required) == (
+        2,
+        True,
+    )
+    events = AuditEvent.objects.filter(action="ADMIN_CHANGE", actor=controller).order_by("pk")
+    assert [e.target for e in events] == ["category: Complaints", "category: Complaints"]
+    assert events[0].changes["name"] == [None, "Complaints"]
+    assert events[1].changes["approval rule"][1]["approvals_required"] == 2
 
 
 def test_document_controller_changes_a_procedures_owner_to_another_supervisor(
@@ -37,6 +53,12 @@ def test_document_controller_changes_a_procedures_owner_to_another_supervisor(
     procedure.refresh_from_db()
     assert procedure.owner == supervisor2 and procedure.code.startswith("CC-T-")
     assert procedure.history.latest().history_user.username == "controller"
+    event = AuditEvent.objects.get(action="ADMIN_CHANGE", procedure=procedure)
+    assert event.changes["owner"] == [supervisor.display_name, supervisor2.display_name]
+    assert event.changes["review_interval_months"] == [12, 6]
+    event = AuditEvent.objects.get(action="ADMIN_CHANGE", procedure=procedure)
+    assert event.changes["owner"] == [supervisor.display_name, supervisor2.display_name]
+    assert event.changes["review_interval_months"] == [12, 6]
 
 
 def test_only_supervisors_can_be_chosen_as_owners(admin_client, supervisor, manager):

@@ -1,0 +1,13 @@
+"""Make approved revisions effective once their effective date has come. Idempotent."""
+
+from django.core.management.base import BaseCommand
+
+from procedures import workflow
+
+
+class Command(BaseCommand):
+    help = "Make every approved revision whose effective date has come effective (safe to run twice at once)."
+
+    def handle(self, *args, **options):
+        count = workflow.publish_due()
+        self.stdout.write(self.style.SUCCESS(f"{count} revision(s) became effective."))
