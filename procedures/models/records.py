@@ -14,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from .documents import Category, Procedure, Revision
 
 
+def now():
+    """The current time, looked up when called (so a demo seeded "as of" a date is consistent)."""
+    return timezone.now()
+
+
 class ApprovalRule(models.Model):
     """How many managers approve a category's procedures, and whether a review comes first."""
 
@@ -64,7 +69,7 @@ class Signature(models.Model):
     )
     signer_name = models.CharField(_("printed name"), max_length=300)
     meaning = models.CharField(_("meaning"), max_length=30, choices=Meaning.choices)
-    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    signed_at = models.DateTimeField(_("signed at"), default=now)
     comment = models.TextField(_("comment"), blank=True)
     content_hash = models.CharField(_("SHA-256 of the signed content"), max_length=64)
 
@@ -107,7 +112,7 @@ class SigningAttempt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signing_attempts"
     )
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
-    attempted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempted_at = models.DateTimeField(default=now, db_index=True)
 
     class Meta:
         verbose_name = _("failed signing attempt")
@@ -148,7 +153,7 @@ class Comment(models.Model):
     step_key = models.CharField(_("step"), max_length=16, blank=True)
     body = models.TextField(_("comment"), max_length=5000)
     returned = models.BooleanField(_("sent with a return for changes"), default=False)
-    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    created_at = models.DateTimeField(_("written at"), default=now)
 
     class Meta:
         verbose_name = _("comment")
@@ -184,7 +189,7 @@ class AuditEvent(models.Model):
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
         ADMIN_CHANGE = "ADMIN_CHANGE", _("Administrative change")
 
-    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("when"), default=now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .. import permissions, services
-from ..content import Snapshot, snapshot_of
+from ..content import Snapshot, snapshot_of, step_rows, steps_of
 from ..diff import compare
 from ..forms import DraftEditor
 from ..models import Revision, Step
@@ -99,8 +99,20 @@ class RevisionEditView(RevisionMixin, TemplateView):
         return super().get_context_data(
             step_kinds=Step.Kind.choices,
             step_formats=Revision.StepFormat,
+            comments=_comments_by_element(self.revision),
             **kwargs,
         )
+
+
+def _comments_by_element(revision: Revision) -> dict[str, list]:
+    """Review comments grouped by the element they concern, for the editor's margins."""
+    number_of = {row.step.key: row.number for row in step_rows(steps_of(revision))}
+    grouped: dict[str, list] = {}
+    for comment in revision.comments.select_related("author").order_by("created_at"):
+        grouped.setdefault(comment.element, []).append(
+            (comment, number_of.get(comment.step_key, ""))
+        )
+    return grouped
 
 
 class MarkdownPreviewView(DeskMixin, View):

@@ -24,6 +24,43 @@ USERS = [
     ("controller", "Priya", "Raman", "Document controller"),
 ]
 
+# What the seed does with each procedure after its first draft, through the real workflow.
+LIFECYCLE = {
+    "CC-CH-001": "revised",  # revision 1 superseded by revision 2
+    "CC-CH-002": "effective",
+    "CC-CH-003": "in_review",  # revision 2 waits for manager
+    "CC-CH-004": "effective",
+    "CC-CH-005": "revised",
+    "CC-QM-001": "effective",  # Quality monitoring needs two approvals
+    "CC-QM-002": "returned",  # returned with comments
+    "CC-WF-001": "future",  # approved, effective next week
+    "CC-WF-002": "overdue",  # effective 13 months ago, review overdue
+    "CC-AD-001": "effective",
+    "CC-TR-001": "effective",
+    "CC-TR-002": "draft",
+    "CC-IT-001": "effective",
+    "CC-HR-001": "effective",
+}
+
+# The revision 2 of the "revised" and "in_review" procedures: one step reworded, and why.
+REVISIONS = {
+    "CC-CH-001": (
+        0,
+        "Answer within **two rings** with the approved greeting: “Thank you for calling Northwind Telecom, my name is …, how can I help you today?”",
+        "Service level target tightened: answer within two rings instead of three.",
+    ),
+    "CC-CH-003": (
+        5,
+        "Offer a call-back within **2 working hours** and create a call-back task in the CRM.",
+        "Call-backs within 2 working hours, as promised in the new service charter.",
+    ),
+    "CC-CH-005": (
+        2,
+        "Ask **three** security questions from the CRM verification panel.",
+        "Three security questions after the fraud review of last quarter.",
+    ),
+}
+
 REVIEW = (
     "Reviewed by the Operations Manager and approved by the Head of Customer Service. "
     "The document controller keeps the revision history."

@@ -1,41 +1,79 @@
-"""Create the demo users and the demo call center's manual. Safe to run again."""
+"""Create the demo users and the demo call center's manual. Safe to run again.
+
+Every procedure is written through services.py and taken through its life by workflow.py,
+exactly as people would in the browser: most are effective with the managers' signatures,
+some have a superseded revision, one waits for review, one was returned with comments, one
+is approved for next week, one is overdue for its periodic review.
+"""
+
+import datetime
+import itertools
+from contextlib import contextmanager
+from unittest import mock
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
-from procedures import services
-from procedures.models import Category, Procedure, User
+from procedures import services, workflow
+from procedures.content import measures_of, steps_of
+from procedures.models import ApprovalRule, Category, Procedure, Revision, User
 from procedures.steps import StepData
 
-from ._demo_manual import CATEGORIES, PROCEDURES, REVIEW, USERS
+from ._demo_manual import CATEGORIES, LIFECYCLE, PROCEDURES, REVIEW, REVISIONS, USERS
 
 DEMO_PASSWORD = "sopdesk-demo"  # noqa: S105 - documented in the README, demo only
+# Quality monitoring procedures need two managers' approval (an approval rule in the demo).
+RULES = {"Quality monitoring": 2}
+
+
+@contextmanager
+def as_of(start: datetime.datetime):
+    """Run the workflow as if it were `start` (seconds passing with each call): consistent history."""
+    ticks = itertools.count()
+    with mock.patch(
+        "django.utils.timezone.now",
+        side_effect=lambda: start + datetime.timedelta(seconds=next(ticks)),
+    ):
+        yield
 
 
 class Command(BaseCommand):
     help = "Create the demo users (password: sopdesk-demo) and the demo manual. Idempotent."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        users = {
+        # Seeding is not news: the demo people get no e-mail about it.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
+            self._seed()
+
+    def _seed(self) -> None:
+        self.users = {
             username: self._user(username, first, last, role)
             for username, first, last, role in USERS
         }
-        categories = {}
+        self.categories = {}
         for order, name in enumerate(CATEGORIES, start=1):
-            categories[name], _ = Category.objects.get_or_create(
+            self.categories[name], _created = Category.objects.get_or_create(
                 name=name, defaults={"order": order * 10}
             )
+            if name in RULES:
+                ApprovalRule.objects.get_or_create(
+                    category=self.categories[name], defaults={"approvals_required": RULES[name]}
+                )
         created = 0
         for spec in PROCEDURES:
             if Procedure.objects.by_code(spec["code"]).exists():
                 continue
-            self._procedure(spec, users, categories)
+            self._procedure(spec)
             created += 1
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready: {len(users)} users (password {DEMO_PASSWORD!r}), "
+                f"Demo ready: {len(self.users)} users (password {DEMO_PASSWORD!r}), "
                 f"{created} procedures created, {Procedure.objects.count()} in all."
             )
         )
@@ -56,40 +94,110 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name=role))
         return user
 
-    def _procedure(self, spec: dict, users: dict, categories: dict) -> None:
-        owner = users[spec["owner"]]
+    def _procedure(self, spec: dict) -> None:
+        state = LIFECYCLE.get(spec["code"], "draft")
+        if state == "overdue":
+            with as_of(timezone.now() - datetime.timedelta(days=400)):
+                self._first_revision(spec, state)
+        else:
+            self._first_revision(spec, state)
+
+    def _first_revision(self, spec: dict, state: str) -> None:
+        owner = self.users[spec["owner"]]
         revision = services.create_procedure(
             code=spec["code"],
             title=spec["title"],
-            category=categories[spec["category"]],
+            category=self.categories[spec["category"]],
             owner=owner,
             step_format=spec["format"],
             review_interval_months=spec.get("review", 12),
-            created_by=users["controller"],
-        )
-        content = services.DraftContent(
-            fields={
-                "title": spec["title"],
-                "purpose": spec["purpose"],
-                "scope": spec["scope"],
-                "responsibilities": spec["responsibilities"],
-                "step_format": spec["format"],
-                "procedure_notes": "",
-                "measures_notes": "",
-                "documentation": spec["documentation"],
-                "training": spec["training"],
-                "training_hours": spec["hours"],
-                "training_test_required": spec["test"],
-                "training_url": spec.get("url", ""),
-                "review_and_approval": REVIEW,
-                "change_summary": "First issue of this procedure.",
-            },
-            steps=_steps(spec),
-            measures=[services.MeasureData(*row) for row in spec["measures"]],
+            created_by=self.users["controller"],
         )
         services.save_draft(
-            revision=revision, editor=owner, content=content, lock_version=revision.lock_version
+            revision=revision,
+            editor=owner,
+            content=_content(spec),
+            lock_version=revision.lock_version,
         )
+        if state == "draft":
+            return
+        if state == "returned":
+            workflow.submit(revision=revision, actor=owner)
+            revision.refresh_from_db()
+            workflow.return_for_changes(
+                revision=revision,
+                actor=self.users["manager2"],
+                comment="Step 3: say who keeps the calibration sheet and for how long (we need it for the audit).",
+                element="STEPS",
+                step_key="s3",
+            )
+            return
+        if state == "future":
+            self._approve(revision, effective_at=timezone.now() + datetime.timedelta(days=7))
+            return
+        self._approve(revision)
+        if state in ("revised", "in_review"):
+            self._second_revision(spec, owner, state)
+
+    def _approve(self, revision: Revision, effective_at=None) -> None:
+        workflow.submit(revision=revision, actor=revision.procedure.owner)
+        required = workflow.rule_for(revision).approvals_required
+        signers = [self.users["manager"], self.users["manager2"]][: max(required, 1)]
+        if required == 1 and revision.procedure.code[-1] in "02468":
+            signers = [self.users["manager2"]]
+        for signer in signers:
+            revision.refresh_from_db()
+            workflow.sign(
+                revision=revision,
+                signer=signer,
+                password=DEMO_PASSWORD,
+                meaning="APPROVED",
+                seen_status=revision.status,
+                comment="Checked against the current scripts and the QA scorecard.",
+                effective_at=effective_at,
+            )
+
+    def _second_revision(self, spec: dict, owner: User, state: str) -> None:
+        first = Procedure.objects.by_code(spec["code"]).get()
+        draft = services.start_revision(procedure=first, author=owner)
+        index, text, summary = REVISIONS[spec["code"]]
+        steps = steps_of(draft)
+        steps[index] = StepData(**{**steps[index].__dict__, "text": text})
+        content = _content(spec, change_summary=summary)
+        content.steps, content.measures = steps, measures_of(draft)
+        draft.refresh_from_db()
+        services.save_draft(
+            revision=draft, editor=owner, content=content, lock_version=draft.lock_version
+        )
+        if state == "in_review":
+            workflow.submit(revision=draft, actor=owner, approvers=[self.users["manager"]])
+        else:
+            self._approve(draft)
+
+
+def _content(
+    spec: dict, change_summary: str = "First issue of this procedure."
+) -> services.DraftContent:
+    return services.DraftContent(
+        fields={
+            "title": spec["title"],
+            "purpose": spec["purpose"],
+            "scope": spec["scope"],
+            "responsibilities": spec["responsibilities"],
+            "step_format": spec["format"],
+            "procedure_notes": "",
+            "measures_notes": "",
+            "documentation": spec["documentation"],
+            "training": spec["training"],
+            "training_hours": spec["hours"],
+            "training_test_required": spec["test"],
+            "training_url": spec.get("url", ""),
+            "review_and_approval": REVIEW,
+            "change_summary": change_summary,
+        },
+        steps=_steps(spec),
+        measures=[services.MeasureData(*row) for row in spec["measures"]],
+    )
 
 
 def _steps(spec: dict) -> list[StepData]:
