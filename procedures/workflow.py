@@ -147,9 +147,17 @@ def rule_for(revision: Revision) -> ApprovalRule:
     return rule or ApprovalRule(category_id=revision.procedure.category_id)
 
 
+# The acts that write a revision's content (status changes and signatures do not).
+EDITING_ACTIONS = (Action.PROCEDURE_CREATED, Action.REVISION_STARTED, Action.DRAFT_SAVED)
+
+
 def editors_of(revision: Revision) -> set[int]:
-    """Everyone who wrote or edited this revision: they may not sign it."""
-    ids = set(revision.history.exclude(history_user=None).values_list("history_user_id", flat=True))
+    """Everyone who wrote or edited this revision's content: they may not sign it."""
+    ids = set(
+        AuditEvent.objects.filter(revision=revision, action__in=EDITING_ACTIONS)
+        .exclude(actor=None)
+        .values_list("actor_id", flat=True)
+    )
     return ids | {revision.author_id}
 
 

@@ -4,6 +4,10 @@ PostgreSQL: a trigger refuses UPDATE and DELETE on the audit events, signatures,
 signing attempts, comments and every history table. SQLite: a trigger refuses UPDATE on the
 same tables (not DELETE there: Django's test runner empties SQLite tables with DELETE, where
 PostgreSQL uses TRUNCATE, which row triggers do not see).
+
+Caution: on SQLite, a later migration that rebuilds one of these tables (most AlterFields do)
+drops its trigger; such a migration must call add_triggers again. tests/test_workflow.py
+checks that every table has its trigger.
 """
 
 from django.db import migrations

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from .. import permissions, services
+from .. import permissions, services, workflow
 from ..content import snapshot_of, step_rows
 from ..diff import compare
 from ..forms import ProcedureCreateForm, WithdrawalForm
-from ..models import Category, Procedure, Revision
+from ..models import AuditEvent, Category, Procedure, Revision
 from ..rendering.markdown import render_markdown
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
 from .panels import workflow_context
@@ -72,7 +72,9 @@ class DeskIndexView(DeskMixin, TemplateView):
 
 def _awaiting_review(user) -> list[Revision]:
     """Revisions in review this manager may sign and has not approved yet (oldest first)."""
-    edited = Revision.history.filter(history_user=user).values("id")
+    edited = AuditEvent.objects.filter(actor=user, action__in=workflow.EDITING_ACTIONS).values(
+        "revision_id"
+    )
     candidates = (
         Revision.objects.filter(status=Revision.Status.IN_REVIEW)
         .exclude(pk__in=edited)
