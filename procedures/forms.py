@@ -225,6 +225,7 @@ class SignForm(forms.Form):
         help_text=_("Leave empty to make it effective as soon as it is approved."),
     )
     seen_status = forms.CharField(widget=forms.HiddenInput)
+    seen_hash = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, meanings: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

@@ -93,12 +93,13 @@ def can_manage_catalogue(user: AnyUser) -> bool:
     return is_document_controller(user)
 
 
+def is_author_or_owner(user: AnyUser, revision: Revision) -> bool:
+    return user.is_authenticated and user.pk in (revision.author_id, revision.procedure.owner_id)
+
+
 def can_submit(user: AnyUser, revision: Revision) -> bool:
     """The author or the owner submits a draft for review."""
-    return revision.status == Revision.Status.DRAFT and user.pk in (
-        revision.author_id,
-        revision.procedure.owner_id,
-    )
+    return revision.status == Revision.Status.DRAFT and is_author_or_owner(user, revision)
 
 
 def can_review(user: AnyUser, revision: Revision, editors: set[int]) -> bool:

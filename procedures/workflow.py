@@ -294,10 +294,14 @@ def sign(
     password: str,
     meaning: str,
     seen_status: str,
+    seen_hash: str = "",
     comment: str = "",
     effective_at: datetime.datetime | None = None,
 ) -> Signature:
     """An electronic signature, after the signer re-enters their password.
+
+    `seen_status` (and `seen_hash`, the content hash of the page the signer read) are what
+    the signer saw: if the revision moved on since, nothing is signed.
 
     A wrong password is recorded (outside the signature's transaction, so the record stays)
     and refused; five in 15 minutes lock signing for 15 minutes. The signature that completes
@@ -317,6 +321,7 @@ def sign(
         signer=signer,
         meaning=meaning,
         seen_status=seen_status,
+        seen_hash=seen_hash,
         comment=comment.strip(),
         effective_at=effective_at,
     )
@@ -363,11 +368,13 @@ def _sign(
     signer: User,
     meaning: str,
     seen_status: str,
+    seen_hash: str,
     comment: str,
     effective_at: datetime.datetime | None,
 ) -> Signature:
     locked = _lock(revision)
-    if locked.status != seen_status:
+    content_hash = canonical_hash(locked)
+    if locked.status != seen_status or (seen_hash and seen_hash != content_hash):
         raise SignatureRefused(
             _(
                 "Revision %(number)d changed while you were reading it (%(what)s). Nothing was signed: reload the page."
@@ -385,7 +392,6 @@ def _sign(
                 _("You wrote or edited this revision: another manager must sign it.")
             )
         raise SignatureRefused(_("Only managers sign revisions."))
-    content_hash = canonical_hash(locked)
     _check_meaning(locked, signer, meaning, content_hash, effective_at)
     try:
         with transaction.atomic():
@@ -425,6 +431,23 @@ def _check_meaning(locked, signer, meaning, content_hash, effective_at) -> None:
             locked, Meaning.REVIEWED, content_hash
         ):
             raise SignatureRefused(_("This category needs a “Reviewed” signature before approval."))
+    withdrawn_at = locked.procedure.withdrawn_at
+    if (
+        meaning in (Meaning.REVIEWED, Meaning.APPROVED)
+        and withdrawn_at
+        and locked.submitted_at
+        and withdrawn_at > locked.submitted_at
+    ):
+        raise SignatureRefused(
+            _(
+                "%(code)s was withdrawn on %(date)s, after this revision was submitted. Nothing was "
+                "signed: return it to the author; submitting it again would put the procedure back in force."
+            )
+            % {
+                "code": locked.procedure.code,
+                "date": timezone.localtime(withdrawn_at).strftime("%d %b %Y %H:%M"),
+            }
+        )
     if meaning == Meaning.APPROVED_FOR_WITHDRAWAL and not locked.procedure.withdrawal_requested_at:
         raise SignatureRefused(_("Nobody has asked to withdraw this procedure."))
     if effective_at and effective_at < timezone.now() - datetime.timedelta(minutes=5):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from procedures import permissions
-from tests.factories import new_procedure, save
+from tests.factories import PASSWORD, new_procedure, save
 
 ROLES = ["anonymous", "agent", "owner", "other_supervisor", "manager", "controller"]
 
@@ -19,6 +19,14 @@ MATRIX = [
     ("compare", "get", ["login", 403, 200, 200, 200, 200]),
     ("preview", "post", ["login", 403, 200, 200, 403, 200]),
     ("start_revision", "post", ["login", 403, 302, 403, 403, 403]),
+    # review and approval; 400 = the role may, the draft's state refuses (the page says why)
+    ("submit", "post", ["login", 403, 302, 403, 403, 403]),
+    ("sign", "post", ["login", 403, 403, 403, 400, 403]),
+    ("return", "post", ["login", 403, 403, 403, 400, 403]),
+    ("comment", "post", ["login", 403, 302, 302, 302, 302]),
+    ("withdraw", "post", ["login", 403, 400, 403, 403, 400]),
+    ("history", "get", ["login", 403, 200, 200, 200, 200]),
+    ("audit", "get", ["login", 403, 403, 403, 403, 200]),
 ]
 
 
@@ -36,9 +44,9 @@ def people(agent, supervisor, supervisor2, manager, controller):
 
 def _url(name, revision):
     code, number = revision.procedure.code, revision.number
-    if name in ("index", "create", "preview"):
+    if name in ("index", "create", "preview", "audit"):
         return reverse(f"desk:{name}")
-    if name in ("revision", "edit"):
+    if name in ("revision", "edit", "submit", "sign", "return", "comment"):
         return reverse(f"desk:{name}", kwargs={"code": code, "number": number})
     return reverse(f"desk:{name}", kwargs={"code": code})
 
@@ -51,6 +59,12 @@ def _post_data(name, revision):
             "lock_version": revision.lock_version, "title": "T", "step_format": "SIMPLE",
             "steps-TOTAL_FORMS": 0, "steps-INITIAL_FORMS": 0, "measures-TOTAL_FORMS": 0, "measures-INITIAL_FORMS": 0,
         }  # fmt: skip
+    if name == "sign":
+        return {"meaning": "APPROVED", "password": PASSWORD, "seen_status": revision.status}
+    if name in ("return", "comment"):
+        return {"element": "GENERAL", "body": "Step 2 needs the account number."}
+    if name == "withdraw":
+        return {"reason": "Obsolete."}
     return {}
 
 
@@ -72,6 +86,8 @@ def test_desk_permission_matrix(client, people, role, name, method, expected):
         assert response.status_code == want, response.content[:500]
     if want == 403:
         assert b"You cannot open this page" in response.content
+    if want == 400:
+        assert b'class="message message--error"' in response.content
 
 
 def test_an_agent_is_told_why_the_desk_is_closed(client, agent, supervisor):

@@ -177,8 +177,8 @@ class RevisionDetailView(RevisionMixin, TemplateView):
             step_rows=[(row, render_markdown(row.step.text)) for row in step_rows(snapshot.steps)],
             measures=snapshot.measures,
             can_edit=permissions.can_edit(self.request.user, revision),
-            **workflow_context(revision, self.request.user, **kwargs),
-            **kwargs,
+            # the panel's forms: those in kwargs (refused, as typed) or fresh ones
+            **(workflow_context(revision, self.request.user, **kwargs) | kwargs),
         )
 
 

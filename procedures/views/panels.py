@@ -65,7 +65,8 @@ def workflow_context(revision: Revision, user, **forms) -> dict:
         )
     if meanings:
         context["sign_form"] = forms.get("sign_form") or SignForm(
-            meanings=meanings, initial={"seen_status": revision.status}
+            meanings=meanings,
+            initial={"seen_status": revision.status, "seen_hash": content_hash},
         )
     if context["can_return"]:
         context["return_form"] = forms.get("return_form") or ReturnForm(step_choices=step_choices)

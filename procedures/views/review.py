@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from .. import permissions, services, workflow
-from ..content import step_rows, steps_of
+from ..content import canonical_hash, step_rows, steps_of
 from ..forms import CommentForm, ReturnForm, SignForm, SubmitForm, WithdrawalForm
 from ..models import Signature
 from .desk import ProcedureDetailView, RevisionDetailView
@@ -46,7 +46,7 @@ class SubmitView(RevisionActionView):
 
     def check_permission(self, user) -> None:
         super().check_permission(user)
-        if not permissions.can_submit(user, self.revision):
+        if not permissions.is_author_or_owner(user, self.revision):
             raise PermissionDenied(_("Only the author or the owner submits a draft for review."))
 
     def post(self, request, *args, **kwargs):
@@ -66,16 +66,50 @@ class SubmitView(RevisionActionView):
         )
 
 
+def check_reviewer(user, revision) -> None:
+    """Role refusals are a 403; refusals that depend on the revision's state are the workflow's."""
+    editors = workflow.editors_of(revision)
+    if permissions.can_review(user, revision, editors):
+        return
+    if user.pk in editors:
+        raise PermissionDenied(
+            _("You wrote or edited this revision: another manager must review it.")
+        )
+    raise PermissionDenied(_("Only managers review, sign and return revisions."))
+
+
 class SignView(RevisionActionView):
     form_name = "sign_form"
 
-    def post(self, request, *args, **kwargs):
+    def check_permission(self, user) -> None:
+        super().check_permission(user)
+        check_reviewer(user, self.revision)
+
+    def refuse(self, form, message: str):
+        """The page again for the revision as it is now: the meanings it can be signed with,
+        its current state as the one seen, and the typed comment kept."""
+        self.revision.refresh_from_db()
         meanings = signable_meanings(
-            request.user, self.revision, workflow.editors_of(self.revision)
+            self.request.user, self.revision, workflow.editors_of(self.revision)
         )
-        form = SignForm(request.POST, meanings=meanings or [(m.value, m.label) for m in Meaning])
-        if not meanings:
-            raise PermissionDenied(_("You cannot sign this revision."))
+        comment = form.data.get("comment", "").strip()
+        if comment and not meanings:
+            # The form is gone from the page: give the comment back rather than lose it.
+            message = _("%(message)s Your comment, not recorded: “%(comment)s”") % {
+                "message": message,
+                "comment": comment,
+            }
+        form.data = form.data.copy()
+        form.data["seen_status"] = self.revision.status
+        form.data["seen_hash"] = canonical_hash(self.revision)
+        form.fields["meaning"].choices = meanings
+        if "effective_on" in form.fields and Meaning.APPROVED not in dict(meanings):
+            del form.fields["effective_on"]
+        return super().refuse(form, message)
+
+    def post(self, request, *args, **kwargs):
+        # Every meaning validates here: the workflow says why one is not possible now.
+        form = SignForm(request.POST, meanings=[(m.value, m.label) for m in Meaning])
         if not form.is_valid():
             return self.refuse(
                 form, _("The signature was not recorded: please correct what is marked.")
@@ -88,6 +122,7 @@ class SignView(RevisionActionView):
                 password=data["password"],
                 meaning=data["meaning"],
                 seen_status=data["seen_status"],
+                seen_hash=data["seen_hash"],
                 comment=data["comment"],
                 effective_at=form.effective_at(),
             )
@@ -106,6 +141,10 @@ class SignView(RevisionActionView):
 
 class ReturnView(RevisionActionView):
     form_name = "return_form"
+
+    def check_permission(self, user) -> None:
+        super().check_permission(user)
+        check_reviewer(user, self.revision)
 
     def post(self, request, *args, **kwargs):
         form = ReturnForm(request.POST, step_choices=self.step_choices())
