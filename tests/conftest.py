@@ -1,6 +1,16 @@
 import pytest
+from django.contrib.auth.models import Group
 
+from procedures.permissions import ROLES
 from tests.factories import UserFactory
+
+
+@pytest.fixture
+def roles(transactional_db):
+    """The role groups, for tests that commit: those flush every table afterwards, data
+    migrations included, so the groups are created again."""
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
 
 
 @pytest.fixture

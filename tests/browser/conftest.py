@@ -8,9 +8,7 @@ import os
 import shutil
 
 import pytest
-from django.contrib.auth.models import Group
 
-from procedures.permissions import ROLES
 from tests.factories import CategoryFactory, UserFactory
 
 # Playwright's sync API runs an event loop; Django's ORM calls from the test are still synchronous.
@@ -61,13 +59,6 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
-
-
-@pytest.fixture
-def roles(transactional_db):
-    # Transactional tests flush the tables between tests, data migrations included.
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
 
 
 @pytest.fixture
