@@ -41,16 +41,18 @@ def workflow_context(revision: Revision, user, **forms) -> dict:
         (s, s.is_valid_for(content_hash))
         for s in revision.signatures.select_related("signer").order_by("signed_at")
     ]
+    comments = [
+        (c, step_number.get(c.step_key, ""))
+        for c in revision.comments.select_related("author").order_by("created_at")
+    ]
     meanings = signable_meanings(user, revision, editors)
     can_submit = permissions.can_submit(user, revision)
     context = {
         "signatures": signatures,
         "approvals": sum(1 for s, valid in signatures if valid and s.meaning == Meaning.APPROVED),
         "rule": rule,
-        "comments": [
-            (c, step_number.get(c.step_key, ""))
-            for c in revision.comments.select_related("author").order_by("created_at")
-        ],
+        "comments": comments,
+        "last_return": next((c for c, _n in reversed(comments) if c.returned), None),
         "can_submit": can_submit,
         "missing": workflow.missing_elements(revision) if can_submit else [],
         "can_return": revision.status == S.IN_REVIEW

@@ -2,11 +2,12 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from procedures import services
 from procedures.steps import StepData
 from tests.browser.conftest import log_in
-from tests.factories import make_effective, new_procedure, save
+from tests.factories import UserFactory, make_effective, new_procedure, save, submit
 
 pytestmark = pytest.mark.browser
 
@@ -27,19 +28,30 @@ def test_desk_pages_have_no_accessibility_violations(page, people, category, wid
             steps=steps,
         )
     )
-    services.start_revision(procedure=first.procedure, author=people["supervisor"])
+    second = services.start_revision(procedure=first.procedure, author=people["supervisor"])
+    UserFactory(username="controller", role="Document controller")
     page.set_viewport_size({"width": width, "height": 900})
-    log_in(page, "supervisor")
-    urls = [
-        "/desk/", "/desk/new/", "/desk/CC-CH-030/", "/desk/CC-CH-030/rev/1/",
-        "/desk/CC-CH-030/rev/2/edit/", "/desk/CC-CH-030/compare/?from=1&to=2",
-    ]  # fmt: skip
+    visits = {
+        "supervisor": [
+            "/desk/", "/desk/new/", "/desk/CC-CH-030/", "/desk/CC-CH-030/rev/1/",
+            "/desk/CC-CH-030/rev/2/edit/", "/desk/CC-CH-030/compare/?from=1&to=2",
+        ],
+        # in review: the sign, return and comment forms
+        "approver": ["/desk/CC-CH-030/rev/2/", "/desk/CC-CH-030/history/", "/desk/"],
+        "controller": ["/desk/audit/"],
+    }  # fmt: skip
 
     problems = {}
-    for url in urls:
-        page.goto(url)
-        results = Axe().run(page, options=WCAG_21_AA)
-        if results.violations_count:
-            problems[url] = results.generate_report()
+    for username, urls in visits.items():
+        if username == "approver":
+            submit(second)
+        page.context.clear_cookies()
+        log_in(page, username)
+        for url in urls:
+            page.goto(url)
+            expect(page.get_by_role("button", name="Log out")).to_be_visible()  # not the login page
+            results = Axe().run(page, options=WCAG_21_AA)
+            if results.violations_count:
+                problems[f"{username} {url}"] = results.generate_report()
 
     assert problems == {}
