@@ -61,14 +61,20 @@ def revision_changed(revision: Revision, what: str, detail: str = "") -> None:
     )
 
 
-def signing_locked(user: User, controllers: Iterable[User]) -> None:
+def signing_locked(user: User, revision: Revision, controllers: Iterable[User]) -> None:
+    """The signer, the document controllers and the owner of the procedure being signed."""
     notify(
-        [user, *controllers],
+        [user, revision.procedure.owner, *controllers],
         _("Signing locked for %(name)s") % {"name": user.display_name},
         _(
-            "Five signatures were refused for a wrong password within 15 minutes. "
-            "%(name)s cannot sign for the next 15 minutes. If this was not them, "
-            "their account may be under attack."
+            "Five signatures were refused for a wrong password within 15 minutes, the last "
+            "on %(code)s rev. %(number)d. %(name)s cannot sign for the next 15 minutes. If "
+            "this was not them, their account may be under attack.\n\n%(link)s"
         )
-        % {"name": user.display_name},
+        % {
+            "name": user.display_name,
+            "code": revision.procedure.code,
+            "number": revision.number,
+            "link": _link(revision),
+        },
     )

@@ -347,7 +347,7 @@ def _record_failed_attempt(user: User, revision: Revision) -> None:
     if signing_locked_until(user):
         audit.record(action=Action.SIGNING_LOCKED, actor=user, revision=revision)
         controllers = Group.objects.get(name=permissions.DOCUMENT_CONTROLLER).user_set.all()
-        notifications.signing_locked(user, controllers)
+        notifications.signing_locked(user, revision, controllers)
 
 
 def _what_happened(revision: Revision) -> str:

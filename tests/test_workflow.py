@@ -194,7 +194,7 @@ def test_a_wrong_password_is_refused_recorded_and_signs_nothing(supervisor, appr
     assert actions(revision)[-1] == "SIGNATURE_FAILED"
 
 
-def test_five_wrong_passwords_lock_signing_for_15_minutes_and_tell_the_controller(
+def test_five_wrong_passwords_lock_signing_for_15_minutes_and_tell_controller_and_owner(
     supervisor, approver, controller, mailoutbox, django_capture_on_commit_callbacks
 ):
     revision = submit(new_procedure(owner=supervisor))
@@ -215,9 +215,15 @@ def test_five_wrong_passwords_lock_signing_for_15_minutes_and_tell_the_controlle
     revision.refresh_from_db()
     assert revision.status == "IN_REVIEW"
     assert AuditEvent.objects.filter(action="SIGNING_LOCKED", actor=approver).count() == 1
-    assert any(controller.email in m.to for m in mailoutbox)
+    locked_mail = [m for m in mailoutbox if m.subject.startswith("Signing locked")]
+    assert {a for m in locked_mail for a in m.to} == {
+        approver.email,
+        controller.email,
+        supervisor.email,  # the owner of the procedure being signed
+    }
+    assert revision.procedure.code in locked_mail[0].body
     later = timezone.now() + datetime.timedelta(minutes=16)
-    SigningAttempt.objects.filter(user=approver)  # the attempts stay on record
+    assert SigningAttempt.objects.filter(user=approver).count() == 5  # all stay on record
     assert workflow.signing_locked_until(approver) <= later
 
 
