@@ -45,6 +45,13 @@ def actions(revision):
     )
 
 
+def time_machine(moment):
+    """timezone.now() returns `moment` inside the block (what the seed's `as_of` does too)."""
+    from unittest import mock
+
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
 # ---------------------------------------------------------------- submit
 
 
@@ -352,6 +359,24 @@ def test_a_future_effective_date_waits_for_publish_due(supervisor, approver):
     second.refresh_from_db()
     assert (first.status, second.status) == ("SUPERSEDED", "EFFECTIVE")
     assert AuditEvent.objects.filter(revision=first, action="SUPERSEDED").count() == 1
+
+
+def test_what_is_in_force_follows_the_effective_date_even_before_publish_due(
+    client, supervisor, approver
+):
+    first = make_effective(new_procedure(owner=supervisor), approver)
+    second = submit(services.start_revision(procedure=first.procedure, author=supervisor))
+    when = timezone.now() + datetime.timedelta(days=3)
+    sign(second, approver, effective_at=when)
+    in_force = first.procedure.revisions.in_force
+
+    assert list(in_force()) == [first]  # its date has not come
+    assert list(in_force(at=when + datetime.timedelta(seconds=1))) == [second]  # it has
+    assert list(in_force(at=when - datetime.timedelta(seconds=1))) == [first]
+    client.force_login(approver)
+    with time_machine(when + datetime.timedelta(minutes=1)):
+        page = client.get(first.procedure.get_absolute_url()).content.decode()
+    assert f'rev/{second.number}/">Revision {second.number}</a>' in page  # before publish_due
 
 
 def test_an_effective_date_in_the_past_is_refused(supervisor, approver):

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -177,6 +178,22 @@ class RevisionQuerySet(models.QuerySet):
 
     def open(self) -> "RevisionQuerySet":
         return self.filter(status__in=Revision.OPEN_STATUSES)
+
+    def in_force(self, at=None) -> "RevisionQuerySet":
+        """The revision of each procedure that is in force at `at` (now by default).
+
+        Exact between two runs of publish_due: an approved revision whose effective date has
+        come is in force (and the effective one it replaces no longer), one whose date has
+        not come is not.
+        """
+        at = at or timezone.now()
+        due = Q(status=Revision.Status.APPROVED, effective_at__lte=at)
+        replaced = Revision.objects.filter(
+            procedure=models.OuterRef("procedure"),
+            status=Revision.Status.APPROVED,
+            effective_at__lte=at,
+        )
+        return self.filter(due | (Q(status=Revision.Status.EFFECTIVE) & ~models.Exists(replaced)))
 
 
 class Revision(models.Model):

@@ -143,7 +143,8 @@ class ProcedureDetailView(ProcedureMixin, TemplateView):
         )
         user = self.request.user
         open_revision = next((r for r in revisions if r.status in r.OPEN_STATUSES), None)
-        effective = next((r for r in revisions if r.status == Revision.Status.EFFECTIVE), None)
+        in_force = self.procedure.revisions.in_force().values_list("pk", flat=True).first()
+        effective = next((r for r in revisions if r.pk == in_force), None)
         can_withdraw = (
             effective is not None
             and not self.procedure.withdrawal_requested_at
