@@ -179,7 +179,7 @@ def test_the_final_approval_makes_the_revision_effective_at_once(supervisor, app
         "Fine.",
     )
     assert signature.content_hash == canonical_hash(revision)
-    assert revision.procedure.next_review_on == workflow._months_later(timezone.localdate(), 12)
+    assert revision.procedure.next_review_on == workflow.months_later(timezone.localdate(), 12)
     assert actions(revision)[-3:] == ["SIGNED", "APPROVED", "EFFECTIVE"]
 
 
@@ -400,7 +400,7 @@ def test_reviewed_no_change_renews_the_review_date(supervisor, approver, second_
     sign(revision, second_approver, meaning="REVIEWED_NO_CHANGE")
 
     procedure.refresh_from_db()
-    assert procedure.next_review_on == workflow._months_later(timezone.localdate(), 12)
+    assert procedure.next_review_on == workflow.months_later(timezone.localdate(), 12)
     assert actions(revision)[-1] == "REVIEWED_NO_CHANGE"
     revision.refresh_from_db()
     assert revision.status == "EFFECTIVE"

@@ -1,0 +1,114 @@
+"""The questions the workflow asks before it acts: which rule applies, who wrote a revision and
+so may not sign it, who may, what a draft still lacks, which signatures still hold, whether a
+signer is locked out. Reads only: every write is in workflow.py."""
+
+import datetime
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import permissions
+from .content import canonical_hash, steps_of
+from .models import ApprovalRule, AuditEvent, Revision, Signature, SigningAttempt, User
+from .steps import validate_steps
+
+Action = AuditEvent.Action
+LOCKOUT_ATTEMPTS = 5
+LOCKOUT_PERIOD = datetime.timedelta(minutes=15)
+
+
+def rule_for(revision: Revision) -> ApprovalRule:
+    """The category's approval rule, or the default (one approval, no review first)."""
+    rule = ApprovalRule.objects.filter(category_id=revision.procedure.category_id).first()
+    return rule or ApprovalRule(category_id=revision.procedure.category_id)
+
+
+# The acts that write a revision's content (status changes and signatures do not).
+EDITING_ACTIONS = (Action.PROCEDURE_CREATED, Action.REVISION_STARTED, Action.DRAFT_SAVED)
+
+
+def editors_of(revision: Revision) -> set[int]:
+    """Everyone who wrote or edited this revision's content: they may not sign it."""
+    ids = set(
+        AuditEvent.objects.filter(revision=revision, action__in=EDITING_ACTIONS)
+        .exclude(actor=None)
+        .values_list("actor_id", flat=True)
+    )
+    return ids | {revision.author_id}
+
+
+def eligible_signers(revision: Revision) -> list[User]:
+    """Active managers who neither wrote nor edited the revision."""
+    excluded = editors_of(revision)
+    managers = Group.objects.get(name=permissions.MANAGER).user_set.filter(is_active=True)
+    return [u for u in managers.order_by("first_name", "last_name") if u.pk not in excluded]
+
+
+def missing_elements(revision: Revision) -> list[str]:
+    """What submission needs and the revision lacks, element by element."""
+    missing = []
+    for name, label in (
+        ("title", _("a title")),
+        ("purpose", _("1. Purpose")),
+        ("scope", _("2. Scope")),
+        ("responsibilities", _("3. Responsibilities")),
+    ):
+        if not getattr(revision, name).strip():
+            missing.append(label)
+    steps = steps_of(revision)
+    if not steps:
+        missing.append(_("4. Procedure: at least one step"))
+    elif validate_steps(revision.step_format, steps):
+        missing.append(_("4. Procedure: the steps need attention (open the editor)"))
+    if not revision.measures.exists():
+        missing.append(_("5. Performance measures: at least one measure with a target"))
+    if not revision.training.strip():
+        missing.append(_("7. Training"))
+    if not revision.procedure.review_interval_months:
+        missing.append(_("8. Review interval"))
+    if revision.number > 1 and not revision.change_summary.strip():
+        missing.append(_("a change summary (what changed and why)"))
+    return missing
+
+
+def valid_signatures(
+    revision: Revision, meaning: str, content_hash: str | None = None
+) -> list[Signature]:
+    content_hash = content_hash or canonical_hash(revision)
+    return [s for s in revision.signatures.filter(meaning=meaning) if s.is_valid_for(content_hash)]
+
+
+def signing_locked_until(user: User) -> datetime.datetime | None:
+    """When signing opens again for a user locked out by failed attempts, or None."""
+    now = timezone.now()
+    recent = list(
+        SigningAttempt.objects.filter(user=user, attempted_at__gt=now - LOCKOUT_PERIOD)
+        .order_by("-attempted_at")
+        .values_list("attempted_at", flat=True)[:LOCKOUT_ATTEMPTS]
+    )
+    if len(recent) < LOCKOUT_ATTEMPTS:
+        return None
+    return recent[0] + LOCKOUT_PERIOD
+
+
+def what_happened(revision: Revision) -> str:
+    event = revision.audit_events.exclude(to_status="").order_by("-at", "-pk").first()
+    if event is None:
+        return revision.get_status_display().lower()
+    return _("%(what)s by %(name)s at %(time)s") % {
+        "what": event.get_action_display().lower(),
+        "name": event.actor_name or _("SOP Desk"),
+        "time": timezone.localtime(event.at).strftime("%d %b %Y %H:%M"),
+    }
+
+
+def months_later(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return datetime.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
