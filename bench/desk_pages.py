@@ -77,7 +77,7 @@ def median_ms(opener, path: str, requests: int) -> float:
         response = opener.open(url)
         response.read()
         times.append((time.perf_counter() - start) * 1000)
-        assert response.status == 200, (path, response.status)
+        assert response.status == 200 and response.url == url, (path, response.url)
     return statistics.median(times)
 
 
@@ -122,6 +122,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         supervisor, manager = opener_for("supervisor"), opener_for("manager")
+        controller = opener_for("controller")
         css = re.search(
             r'href="(/static/css/sopdesk[^"]*\.css)"',
             supervisor.open(f"http://127.0.0.1:{PORT}/desk/").read().decode(),
@@ -131,8 +132,11 @@ def main() -> None:
             ("desk, supervisor (own procedures)", supervisor, "/desk/"),
             (f"desk, manager (all {14 + args.extra} procedures)", manager, "/desk/"),
             ("procedure page", supervisor, "/desk/CC-CH-005/"),
-            ("revision page", supervisor, "/desk/CC-CH-005/rev/1/"),
-            ("draft editor", supervisor, "/desk/CC-QM-001/rev/1/edit/"),
+            ("revision page (effective, signatures)", supervisor, "/desk/CC-CH-005/rev/2/"),
+            ("revision in review, manager (sign form)", manager, "/desk/CC-CH-003/rev/2/"),
+            ("draft editor (returned, with comments)", supervisor, "/desk/CC-QM-002/rev/1/edit/"),
+            ("history tab", manager, "/desk/CC-CH-005/history/"),
+            ("audit trail, controller (first 100 events)", controller, "/desk/audit/"),
         ]
         print(f"{'page':45} {'median ms':>10} {'× static':>9}")
         print(f"{'static stylesheet (baseline)':45} {baseline:10.2f} {1:9.1f}")

@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from procedures import services, workflow
@@ -390,3 +392,33 @@ def test_the_admin_offers_no_way_to_change_the_record(client):
 
     for model in (AuditEvent, Signature, SigningAttempt, Comment):
         assert model not in admin.site._registry, model
+
+
+def test_review_pages_use_a_constant_number_of_queries(client, supervisor, approver, controller):
+    revision = submit(new_procedure(owner=supervisor))
+    urls = {
+        approver: [
+            url("revision", revision),
+            reverse("desk:history", kwargs={"code": revision.procedure.code}),
+            reverse("desk:index"),
+        ],
+        controller: [reverse("desk:audit")],
+    }
+
+    def count_queries():
+        counts = []
+        for user, paths in urls.items():
+            client.force_login(user)
+            for path in paths:
+                with CaptureQueriesContext(connection) as queries:
+                    assert client.get(path).status_code == 200
+                counts.append(len(queries))
+        return counts
+
+    few = count_queries()
+    for n in range(8):  # more comments, signatures, events and procedures waiting for review
+        services.add_comment(revision=revision, author=supervisor, body=f"Note {n}.")
+        submit(new_procedure(owner=supervisor))
+    sign(revision, approver, meaning="REVIEWED")
+
+    assert count_queries() == few
