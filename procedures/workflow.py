@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, notifications, permissions
+from . import audit, jobs, notifications, permissions
 from .content import canonical_hash
 from .models import (
     AuditEvent,
@@ -406,6 +406,7 @@ def _approve(locked: Revision, signer: User, effective_at: datetime.datetime | N
     now = timezone.now()
     when = max(effective_at or now, now)
     _set_status(locked, "approve", signer, "", approved_at=now, effective_at=when)
+    jobs.after_approval(locked)
     notifications.revision_changed(
         locked,
         _("approved, effective %(date)s")
@@ -432,6 +433,7 @@ def _make_effective(revision: Revision, actor: User | None) -> None:
             _("Superseded by revision %(number)d") % {"number": revision.number},
         )
     _set_status(revision, "make_effective", actor, "")
+    jobs.after_effective(revision, previous)
     procedure = revision.procedure
     procedure.next_review_on = months_later(
         timezone.localtime(revision.effective_at).date(), procedure.review_interval_months
@@ -508,6 +510,7 @@ def request_withdrawal(
 def _withdraw(revision: Revision, signer: User) -> None:
     procedure = revision.procedure
     _set_status(revision, "withdraw", signer, procedure.withdrawal_reason)
+    jobs.after_effective(None, revision)
     procedure.withdrawn_at = timezone.now()
     _save_procedure(procedure, signer, _("Withdrawn"), ["withdrawn_at"])
     notifications.revision_changed(revision, _("withdrawn"), procedure.withdrawal_reason)

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "procedures",
 ]
 
@@ -137,8 +139,26 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Rendered documents live in the default storage: the file system (MEDIA_ROOT), or an
+# S3-compatible store shared by several app servers when SOPDESK_STORAGE=s3.
+if os.environ.get("SOPDESK_STORAGE", "filesystem") == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -162,12 +182,40 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SOP Desk <sopdesk@localhost>")
 
+# Background work (rendering, rebuilding the manual) goes through Django's tasks framework:
+# the database backend and `manage.py db_worker` by default, so workers can run on any
+# machine that reaches the database; SOPDESK_TASKS=immediate runs tasks in-process instead.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("SOPDESK_TASKS") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+# Local memory by default; REDIS_URL shares one cache between app servers.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+
 # The audit trail is append-only: nobody reverts a record through the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SOPDESK_ORGANISATION = os.environ.get("SOPDESK_ORGANISATION", "SOP Desk demo call center")
 # The address people open SOP Desk at, for links in e-mails.
 SOPDESK_BASE_URL = os.environ.get("SOPDESK_BASE_URL", "http://127.0.0.1:8000")
+# Paper size of the PDFs: A4 or Letter.
+SOPDESK_PAGE_SIZE = os.environ.get("SOPDESK_PAGE_SIZE", "A4")
+# Rendering refuses a document larger than this (characters of Markdown) and gives up after
+# this many seconds, so that no document can hang a worker.
+SOPDESK_RENDER_MAX_CHARS = int(os.environ.get("SOPDESK_RENDER_MAX_CHARS", "400000"))
+SOPDESK_RENDER_TIMEOUT = int(os.environ.get("SOPDESK_RENDER_TIMEOUT", "120"))
 
 # Security. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=1.
 SESSION_COOKIE_HTTPONLY = True

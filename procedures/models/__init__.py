@@ -1,5 +1,6 @@
 """SOP Desk's data. documents: people, procedures, revisions, steps, measures; records: what
-the workflow records (rules, signatures, attempts, comments, the audit trail)."""
+the workflow records (rules, signatures, attempts, comments, the audit trail); publishing:
+the rendered documents and builds of the whole manual."""
 
 from .documents import (
     CODE_PATTERN,
@@ -13,6 +14,7 @@ from .documents import (
     User,
     code_validator,
 )
+from .publishing import ManualBuild, Rendition
 from .records import ApprovalRule, AuditEvent, Comment, Signature, SigningAttempt
 
 __all__ = [
@@ -21,9 +23,11 @@ __all__ = [
     "AuditEvent",
     "Category",
     "Comment",
+    "ManualBuild",
     "Measure",
     "Procedure",
     "ProcedureQuerySet",
+    "Rendition",
     "Revision",
     "RevisionQuerySet",
     "Signature",

@@ -1,0 +1,22 @@
+"""What the workflow queues once its transaction commits (never inside it): rendering the
+approved revision, stamping the one it replaces, rebuilding the whole manual."""
+
+from django.db import transaction
+
+from .models import Revision
+
+
+def after_approval(revision: Revision) -> None:
+    """Render the approved revision's HTML and PDF in the background."""
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.render_revision.enqueue(revision.pk))
+
+
+def after_effective(revision: Revision | None, replaced: Revision | None) -> None:
+    """The manual changed: stamp the replaced (or withdrawn) revision, rebuild the manual PDF."""
+    from . import manual_pdf, tasks
+
+    if replaced is not None:
+        transaction.on_commit(lambda: tasks.stamp_superseded.enqueue(replaced.pk))
+    transaction.on_commit(manual_pdf.request_build)

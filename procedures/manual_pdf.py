@@ -1,0 +1,180 @@
+"""The whole manual as one PDF: a cover, a table of contents with page numbers, then every
+procedure in force in category order, each from its stored PDF, with a bookmark each.
+
+Built from the stored per-revision PDFs (merged with pypdf), never re-rendered, so its cost
+grows with the number of pages and nothing else. Rebuilt in the background whenever the
+manual changes; the latest finished build is served.
+"""
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from pypdf import PdfReader, PdfWriter
+
+from . import publishing
+from .models import ManualBuild, Rendition, Revision
+from .rendering.pdf import html_to_pdf
+
+logger = logging.getLogger(__name__)
+Status = ManualBuild.Status
+
+
+@dataclass
+class Entry:
+    revision: Revision
+    pdf: Rendition
+    first_page: int = 0
+
+
+def in_force_revisions():
+    """Every revision in force now, in manual order: category order, then code."""
+    return (
+        Revision.objects.in_force()
+        .select_related("procedure__category", "procedure__owner")
+        .order_by("procedure__category__order", "procedure__category__name", "procedure__code")
+    )
+
+
+def request_build() -> ManualBuild:
+    """Queue a rebuild unless one is already waiting to start (it will include this change)."""
+    from . import tasks
+
+    waiting = ManualBuild.objects.filter(status=Status.QUEUED).order_by("-pk").first()
+    if waiting:
+        return waiting
+    build = ManualBuild.objects.create()
+    transaction.on_commit(lambda: tasks.build_manual.enqueue(build.pk))
+    return build
+
+
+def latest_done() -> ManualBuild | None:
+    return ManualBuild.objects.filter(status=Status.DONE).order_by("-finished_at", "-pk").first()
+
+
+def in_progress() -> ManualBuild | None:
+    return (
+        ManualBuild.objects.filter(status__in=[Status.QUEUED, Status.RUNNING])
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _front_matter(entries: list[Entry], offset: int, today: str) -> bytes:
+    html = render_to_string(
+        "manual/manual_front.html",
+        {
+            "language": get_language() or "en",
+            "organisation": settings.SOPDESK_ORGANISATION,
+            "today": today,
+            "count": len(entries),
+            "entries": [
+                {
+                    "code": e.revision.procedure.code,
+                    "title": e.revision.title,
+                    "number": e.revision.number,
+                    "category": e.revision.procedure.category.name,
+                    "page": e.first_page + offset,
+                }
+                for e in entries
+            ],
+        },
+    )
+    no_margin_texts = (
+        "@page { @top-left { content: none } @top-right { content: none }"
+        " @bottom-left { content: none } @bottom-center { content: none } }"
+    )
+    return html_to_pdf(html, extra_css=no_margin_texts)
+
+
+def write_manual(
+    target, *, progress: Callable[[int, int], None] = lambda done, total: None
+) -> tuple[int, int]:
+    """Write the whole manual PDF to the binary file `target`; (procedures, pages)."""
+    entries = []
+    revisions = list(in_force_revisions())
+    for index, revision in enumerate(revisions, start=1):
+        pdf = revision.renditions.filter(kind=Rendition.Kind.PDF).first()
+        if pdf is None:  # not rendered yet (a worker is behind, or rendering failed): now
+            publishing.render_revision(revision.pk)
+            pdf = revision.renditions.get(kind=Rendition.Kind.PDF)
+        entries.append(Entry(revision, pdf))
+        progress(index, len(revisions) * 2)
+    page = 1
+    for entry in entries:
+        entry.first_page = page
+        page += entry.pdf.pages or 1
+    today = date_format(timezone.localdate(), "j F Y")
+    # The front matter's length shifts every page number: render until it is stable.
+    front = PdfReader(io.BytesIO(_front_matter(entries, 1, today)))
+    offset = len(front.pages)
+    for _attempt in range(3):
+        front = PdfReader(io.BytesIO(_front_matter(entries, offset, today)))
+        if len(front.pages) == offset:
+            break
+        offset = len(front.pages)
+    writer = PdfWriter()
+    writer.append(front)
+    writer.add_metadata(
+        {
+            "/Title": _("%(organisation)s — manual of procedures")
+            % {"organisation": settings.SOPDESK_ORGANISATION},
+            "/Author": settings.SOPDESK_ORGANISATION,
+            "/Subject": _("Standard operating procedures in force on %(date)s") % {"date": today},
+        }
+    )
+    writer.add_outline_item(title=_("Contents"), page_number=0)
+    for index, entry in enumerate(entries, start=1):
+        with entry.pdf.file.open("rb") as handle:
+            reader = PdfReader(io.BytesIO(handle.read()))
+        start = len(writer.pages)
+        writer.append(reader, import_outline=False)
+        writer.add_outline_item(
+            title=f"{entry.revision.procedure.code} {entry.revision.title}", page_number=start
+        )
+        progress(len(entries) + index, len(entries) * 2)
+    writer.write(target)
+    return len(entries), len(writer.pages)
+
+
+def build(build_id: int) -> int:
+    """Run one queued build: write the manual, store it, record its fingerprint."""
+    with transaction.atomic():
+        job = ManualBuild.objects.select_for_update().get(pk=build_id)
+        if job.status != Status.QUEUED:
+            return 0
+        job.status, job.started_at = Status.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+
+    def progress(done: int, total: int) -> None:
+        ManualBuild.objects.filter(pk=build_id).update(
+            procedures_done=done // 2, procedures_total=total // 2
+        )
+
+    try:
+        out = io.BytesIO()
+        count, pages = write_manual(out, progress=progress)
+        data = out.getvalue()
+        job.refresh_from_db()
+        job.file.save(f"manual-{timezone.now():%Y%m%d-%H%M%S}.pdf", ContentFile(data), save=False)
+        job.sha256, job.pages = hashlib.sha256(data).hexdigest(), pages
+        job.procedures_done = job.procedures_total = count
+        job.status, job.finished_at = Status.DONE, timezone.now()
+        job.save()
+    except Exception as error:
+        logger.exception("building the manual failed")
+        ManualBuild.objects.filter(pk=build_id).update(
+            status=Status.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
+        )
+        raise
+    return pages
