@@ -10,6 +10,7 @@ def navigation(request) -> dict:
         "organisation": settings.SOPDESK_ORGANISATION,
         "nav": {
             "desk": permissions.can_use_desk(user),
+            "manual": permissions.can_read_manual(user),
             "create": permissions.can_create_procedure(user),
             "admin": permissions.can_manage_catalogue(user) and user.is_staff,
             "audit": permissions.can_read_audit_log(user),

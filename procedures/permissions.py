@@ -126,3 +126,13 @@ def can_read_audit_log(user: AnyUser) -> bool:
 
 def sees_review_dates(user: AnyUser) -> bool:
     return can_use_desk(user)
+
+
+def can_read_manual(user: AnyUser) -> bool:
+    """Everyone with an account reads what is in force (and what was, through its history)."""
+    return user.is_authenticated and user.is_active
+
+
+def can_preview_pdf(user: AnyUser, revision: Revision) -> bool:
+    """A draft's or a review's PDF (watermarked) is for the desk, like the revision itself."""
+    return can_use_desk(user)

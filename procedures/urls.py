@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import audit, authoring, desk, review
+from .views import audit, authoring, desk, manual, review
 
 desk_patterns = [
     path("", desk.DeskIndexView.as_view(), name="index"),
@@ -13,6 +13,7 @@ desk_patterns = [
     path("<str:code>/history/", audit.ProcedureHistoryView.as_view(), name="history"),
     path("<str:code>/withdraw/", review.RequestWithdrawalView.as_view(), name="withdraw"),
     path("<str:code>/rev/<int:number>/", desk.RevisionDetailView.as_view(), name="revision"),
+    path("<str:code>/rev/<int:number>.pdf", desk.RevisionPdfView.as_view(), name="revision_pdf"),
     path("<str:code>/rev/<int:number>/edit/", authoring.RevisionEditView.as_view(), name="edit"),
     path("<str:code>/rev/<int:number>/submit/", review.SubmitView.as_view(), name="submit"),
     path("<str:code>/rev/<int:number>/sign/", review.SignView.as_view(), name="sign"),
@@ -20,7 +21,18 @@ desk_patterns = [
     path("<str:code>/rev/<int:number>/comment/", review.CommentView.as_view(), name="comment"),
 ]
 
+manual_patterns = [
+    path("", manual.TableOfContentsView.as_view(), name="toc"),
+    path("<str:code>.pdf", manual.ProcedurePdfView.as_view(), name="procedure_pdf"),
+    path("<str:code>/", manual.ProcedureView.as_view(), name="procedure"),
+    path("<str:code>/rev/<int:number>.pdf", manual.ProcedurePdfView.as_view(), name="revision_pdf"),
+    path("<str:code>/rev/<int:number>/", manual.ProcedureView.as_view(), name="revision"),
+    path("<str:code>/rev/<int:number>/changes/", manual.RedlineView.as_view(), name="changes"),
+]
+
 urlpatterns = [
     path("", desk.home, name="home"),
     path("desk/", include((desk_patterns, "desk"))),
+    path("manual.pdf", manual.ManualPdfView.as_view(), name="manual_pdf"),
+    path("manual/", include((manual_patterns, "manual"))),
 ]

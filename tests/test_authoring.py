@@ -315,13 +315,13 @@ def test_an_unknown_procedure_gives_a_helpful_404(client, supervisor):
     assert "This page does not exist" in response.content.decode()
 
 
-def test_an_agent_landing_on_the_start_page_is_told_what_their_account_does(client, agent):
+def test_an_agent_landing_on_the_start_page_goes_to_the_manual(client, agent):
     client.force_login(agent)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
-    assert response.status_code == 200
-    assert "Your account reads the published manual." in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("manual:toc")
+    assert "No procedure is in force yet." in response.content.decode()
 
 
 @pytest.mark.parametrize("view", ["desk:index", "desk:procedure"])

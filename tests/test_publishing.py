@@ -1,6 +1,7 @@
 """Publishing: each approved revision rendered once to HTML and PDF, stored with its SHA-256,
 never changed; superseded PDFs stamped; failures retried by render_pending."""
 
+import contextlib
 import hashlib
 import io
 
@@ -42,7 +43,9 @@ def text_of(reader: PdfReader) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def test_approval_stores_the_html_and_the_pdf_with_their_fingerprints(published, supervisor, approver):
+def test_approval_stores_the_html_and_the_pdf_with_their_fingerprints(
+    published, supervisor, approver
+):
     revision = published(
         new_procedure(owner=supervisor, code="CC-CH-040"), title="Placing a caller on hold"
     )
@@ -62,7 +65,120 @@ def test_approval_stores_the_html_and_the_pdf_with_their_fingerprints(published,
     assert reader.metadata.title.startswith("CC-CH-040")
     assert reader.metadata.author == supervisor.display_name
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert outline[:5] == ["1. Purpose", "2. Scope", "3. Responsibilities", "4. Procedure", "5. Performance measures"]
+    assert outline[:5] == [
+        "1. Purpose",
+        "2. Scope",
+        "3. Responsibilities",
+        "4. Procedure",
+        "5. Performance measures",
+    ]
     assert {"Signatures", "Revision history"} <= set(outline)
     assert pdf.pages == len(reader.pages)
     assert "Greet the caller." in publishing.stored_text(html)
+
+
+def test_a_flowchart_is_drawn_with_diamonds_and_labelled_branches(published, supervisor):
+    steps = [
+        StepData("q", "Is the caller verified?", kind="DECISION", yes="y", no="n"),
+        StepData("y", "Help the caller."),
+        StepData("n", "Explain that nothing can be disclosed.", kind="END"),
+    ]
+    revision = published(
+        new_procedure(owner=supervisor, step_format="FLOWCHART"),
+        step_format="FLOWCHART",
+        steps=steps,
+    )
+
+    body = publishing.stored_text(revision.renditions.get(kind="HTML"))
+    svg = body[body.index("<svg") : body.index("</svg>")]
+    assert svg.count("<polygon") >= 2  # the decision's diamond (and the background)
+    assert ">yes</text>" in svg and ">no</text>" in svg
+    assert "Is the caller verified?" in svg
+    text = text_of(pdf_of(revision.renditions.get(kind="PDF")))
+    assert "1. Is the caller" in text  # the diagram's label is in the PDF too
+
+
+def test_hierarchical_steps_are_numbered_1_1_1_1_1_1(published, supervisor):
+    steps = [
+        StepData("a", "Open.", level=1),
+        StepData("b", "Check.", level=2),
+        StepData("c", "Deeper.", level=3),
+    ]
+    revision = published(
+        new_procedure(owner=supervisor, step_format="HIERARCHICAL"),
+        step_format="HIERARCHICAL",
+        steps=steps,
+    )
+
+    body = publishing.stored_text(revision.renditions.get(kind="HTML"))
+
+    assert [
+        n for n in ("1", "1.1", "1.1.1") if f'<span class="step__number">{n}</span>' in body
+    ] == ["1", "1.1", "1.1.1"]
+
+
+def test_the_superseded_revision_gets_a_stamped_copy_and_its_pdf_never_changes(
+    published, supervisor, approver, django_capture_on_commit_callbacks
+):
+    first = published(new_procedure(owner=supervisor))
+    original = first.renditions.get(kind="PDF")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.start_revision(procedure=first.procedure, author=supervisor)
+        make_effective(second, approver)
+
+    first.refresh_from_db()
+    assert first.status == "SUPERSEDED"
+    stamped = first.renditions.get(kind="PDF_SUPERSEDED")
+    reader = pdf_of(stamped)
+    assert all("SUPERSEDED" in page.extract_text() for page in reader.pages)
+    assert len(reader.pages) == original.pages
+    with original.file.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == original.sha256
+    assert "SUPERSEDED" not in text_of(pdf_of(original))
+
+
+def test_a_stored_rendition_cannot_be_rewritten(published, supervisor):
+    revision = published(new_procedure(owner=supervisor))
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Rendition.objects.filter(revision=revision).update(sha256="0" * 64)
+
+
+def test_a_failed_render_leaves_the_approval_and_render_pending_retries(
+    supervisor, approver, settings, django_capture_on_commit_callbacks
+):
+    settings.SOPDESK_RENDER_MAX_CHARS = 50  # every document is "too large"
+    revision = save(new_procedure(owner=supervisor))
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = submit(revision)
+        # the approval stands whatever the render does (its refusal may reach us here)
+        with contextlib.suppress(Exception):
+            sign(revision, approver)
+    revision.refresh_from_db()
+    assert revision.status == "EFFECTIVE" and not revision.renditions.exists()
+    assert list(publishing.pending_revisions()) == [revision]
+
+    settings.SOPDESK_RENDER_MAX_CHARS = 400_000
+    call_command("render_pending")
+
+    assert {r.kind for r in revision.renditions.all()} == {"HTML", "PDF"}
+    assert not publishing.pending_revisions().exists()
+    call_command("render_pending")  # idempotent
+    assert revision.renditions.count() == 2
+
+
+def test_a_draft_previewed_from_the_desk_is_watermarked_on_every_page(client, supervisor):
+    long_steps = [
+        StepData(f"s{i}", f"Step number {i} with enough words to fill the line.") for i in range(80)
+    ]
+    draft = save(new_procedure(owner=supervisor), steps=long_steps)
+    client.force_login(supervisor)
+
+    response = client.get(f"/desk/{draft.procedure.code}/rev/1.pdf")
+
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) > 1
+    # (the text is rotated: extraction loses the spaces)
+    assert all("DRAFT—NOTAPPROVED" in "".join(p.extract_text().split()) for p in reader.pages)
+    assert not Revision.objects.get(pk=draft.pk).renditions.exists()  # previews are not stored

@@ -6,17 +6,21 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from .. import permissions, services, workflow
 from ..content import snapshot_of, step_rows
 from ..diff import compare
 from ..forms import ProcedureCreateForm, WithdrawalForm
 from ..models import AuditEvent, Category, Procedure, Revision
+from ..rendering.document import document_pdf
 from ..rendering.markdown import render_markdown
+from ..rendering.pdf import RenderRefused
+from . import manual as manual_views
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
 from .panels import workflow_context
 
@@ -27,7 +31,7 @@ def home(request):
         return redirect("login")
     if permissions.can_use_desk(request.user):
         return redirect("desk:index")
-    return render(request, "procedures/home_agent.html")
+    return redirect("manual:toc")
 
 
 class DeskIndexView(DeskMixin, TemplateView):
@@ -247,3 +251,23 @@ def _as_int(value: str | None, *, default: int) -> int:
         return int(value) if value else default
     except ValueError:
         return -1
+
+
+class RevisionPdfView(RevisionMixin, View):
+    """A revision's PDF from the desk: a draft or a review rendered now, watermarked on every
+    page; an approved revision's stored PDF."""
+
+    def get(self, request, *args, **kwargs):
+        revision = self.revision
+        if revision.status in (Revision.Status.DRAFT, Revision.Status.IN_REVIEW):
+            try:
+                data = document_pdf(revision, watermark=_("DRAFT — NOT APPROVED"))
+            except RenderRefused as refusal:
+                messages.error(request, refusal.message)
+                return redirect(revision)
+            response = HttpResponse(data, content_type="application/pdf")
+            filename = f"{revision.procedure.code}-rev{revision.number}-draft.pdf"
+            response["Content-Disposition"] = f'inline; filename="{filename}"'
+            response["Cache-Control"] = "no-store"
+            return response
+        return manual_views.pdf_response(request, revision.procedure, revision)

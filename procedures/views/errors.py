@@ -1,5 +1,7 @@
 """Error pages in the site's layout, with the reason in the user's terms."""
 
+import re
+
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -10,7 +12,22 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    """The reason when it is ours (a missing procedure or revision), and a search box filled
+    with the code the link named."""
+    from django.http import Http404
+
+    reason = ""
+    if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
+        reason = exception.args[0]
+        if reason.startswith(("No ", "Page not found")) or "matching the query" in reason:
+            reason = ""  # Django's own wording, not for readers
+    match = re.match(r"^/(?:manual|desk)/([^/.]+)", request.path)
+    return render(
+        request,
+        "404.html",
+        {"reason": reason, "guess": match.group(1) if match else ""},
+        status=404,
+    )
 
 
 def csrf_failure(request, reason=""):

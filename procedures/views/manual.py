@@ -1,0 +1,232 @@
+"""The agents' manual: what is in force, on the web and as PDFs, at stable URLs.
+
+Reads serve stored artifacts (the rendered body HTML, the PDFs): no Markdown, no sanitizing,
+no PDF rendering here. Agents see only what is or was in force; drafts, reviews and
+approved-not-yet-effective revisions are a 404 for everyone on these URLs.
+"""
+
+import datetime
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from .. import manual_pdf, permissions, publishing
+from ..content import canonical_hash, snapshot_of
+from ..diff import compare
+from ..models import Procedure, Rendition, Revision, Signature
+
+S = Revision.Status
+RECENT = datetime.timedelta(days=30)
+
+
+def published(procedure: Procedure):
+    """The revisions of a procedure a reader may open: in force now, or in force before."""
+    now = timezone.now()
+    return procedure.revisions.filter(
+        Q(status__in=[S.EFFECTIVE, S.SUPERSEDED, S.WITHDRAWN])
+        | Q(status=S.APPROVED, effective_at__lte=now)
+    )
+
+
+class ManualMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not permissions.can_read_manual(request.user):
+            raise PermissionDenied(_("Your account cannot read the manual."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _procedure(code: str) -> Procedure:
+    procedure = (
+        Procedure.objects.select_related("category", "owner", "replaced_by")
+        .filter(code__iexact=code)
+        .first()
+    )
+    if procedure is None:
+        raise Http404(_("There is no procedure %(code)s in the manual.") % {"code": code.upper()})
+    return procedure
+
+
+def _in_force(procedure: Procedure) -> Revision | None:
+    return procedure.revisions.in_force().select_related("author").first()
+
+
+def _published_revision(procedure: Procedure, number: int) -> Revision:
+    revision = published(procedure).select_related("author").filter(number=number).first()
+    if revision is None:
+        raise Http404(
+            _("%(code)s has no revision %(number)d in the manual.")
+            % {"code": procedure.code, "number": number}
+        )
+    return revision
+
+
+class TableOfContentsView(ManualMixin, TemplateView):
+    template_name = "manual/toc.html"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "").strip()
+        revisions = manual_pdf.in_force_revisions()
+        if query:
+            revisions = revisions.filter(
+                Q(procedure__code__icontains=query) | Q(title__icontains=query)
+            )
+        recent = timezone.now() - RECENT
+        categories: dict = {}
+        for revision in revisions:
+            categories.setdefault(revision.procedure.category, []).append(
+                (revision, revision.effective_at >= recent)
+            )
+        withdrawn = Procedure.objects.exclude(withdrawn_at=None).order_by("code")
+        return super().get_context_data(
+            categories=categories,
+            query=query,
+            withdrawn=[] if query else withdrawn,
+            build=manual_pdf.latest_done(),
+            building=manual_pdf.in_progress(),
+            **kwargs,
+        )
+
+
+class ProcedureView(ManualMixin, TemplateView):
+    """/manual/<CODE>/ is the revision in force; /manual/<CODE>/rev/<N>/ one revision forever."""
+
+    template_name = "manual/procedure.html"
+
+    def get(self, request, code, number=None):
+        procedure = _procedure(code)
+        if code != procedure.code and number is None:
+            return redirect("manual:procedure", code=procedure.code)
+        current = _in_force(procedure)
+        if number is None:
+            if current is None:
+                if procedure.withdrawn_at:
+                    return render(
+                        request, "manual/withdrawn.html", {"procedure": procedure}, status=410
+                    )
+                raise Http404(_("%(code)s is not in force yet.") % {"code": procedure.code})
+            revision = current
+        else:
+            revision = _published_revision(procedure, number)
+        return self.render_to_response(self.context_for(procedure, revision, current))
+
+    def context_for(self, procedure, revision, current) -> dict:
+        html = revision.renditions.filter(kind=Rendition.Kind.HTML).first()
+        pdf_ready = revision.renditions.filter(kind=Rendition.Kind.PDF).exists()
+        content_hash = canonical_hash(revision)
+        signatures = [
+            (s, s.is_valid_for(content_hash)) for s in revision.signatures.order_by("signed_at")
+        ]
+        history = list(
+            published(procedure)
+            .select_related("author")
+            .prefetch_related(
+                Prefetch(
+                    "signatures",
+                    queryset=Signature.objects.filter(meaning=Signature.Meaning.APPROVED).order_by(
+                        "signed_at"
+                    ),
+                    to_attr="approvals",
+                )
+            )
+            .order_by("-number")
+        )
+        return self.get_context_data(
+            procedure=procedure,
+            revision=revision,
+            current=current,
+            is_current=current is not None and current.pk == revision.pk,
+            body=publishing.stored_text(html) if html else None,
+            pdf_ready=pdf_ready,
+            signatures=signatures,
+            history=history,
+        )
+
+
+class RedlineView(ManualMixin, TemplateView):
+    """What changed from the previous published revision to this one."""
+
+    template_name = "manual/changes.html"
+
+    def get(self, request, code, number):
+        procedure = _procedure(code)
+        new = _published_revision(procedure, number)
+        old = published(procedure).filter(number__lt=number).order_by("-number").first()
+        if old is None:
+            raise Http404(
+                _("Revision %(number)d is the first of %(code)s.")
+                % {"number": number, "code": procedure.code}
+            )
+        return self.render_to_response(
+            self.get_context_data(
+                procedure=procedure,
+                old=old,
+                new=new,
+                sections=compare(snapshot_of(old), snapshot_of(new)),
+            )
+        )
+
+
+def pdf_response(request, procedure: Procedure, revision: Revision):
+    kind = Rendition.Kind.PDF
+    if revision.status in (S.SUPERSEDED, S.WITHDRAWN):
+        kind = Rendition.Kind.PDF_SUPERSEDED
+    rendition = revision.renditions.filter(kind=kind).first()
+    if rendition is None:
+        return render(
+            request,
+            "manual/preparing.html",
+            {"procedure": procedure, "revision": revision},
+            status=503,
+            headers={"Retry-After": "30"},
+        )
+    filename = f"{procedure.code}-rev{revision.number}.pdf"
+    response = FileResponse(
+        rendition.file.open("rb"), content_type="application/pdf", filename=filename
+    )
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = f'"{rendition.sha256}"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+class ProcedurePdfView(ManualMixin, View):
+    def get(self, request, code, number=None):
+        procedure = _procedure(code)
+        if number is None:
+            revision = _in_force(procedure)
+            if revision is None:
+                raise Http404(_("%(code)s is not in force.") % {"code": procedure.code})
+        else:
+            revision = _published_revision(procedure, number)
+        return pdf_response(request, procedure, revision)
+
+
+class ManualPdfView(ManualMixin, View):
+    """The whole manual: the latest build; while none is finished, the page shows progress."""
+
+    def get(self, request):
+        build = manual_pdf.latest_done()
+        building = manual_pdf.in_progress()
+        if build is None or (request.GET.get("wait") and building):
+            if building is None and build is None:
+                building = manual_pdf.request_build()
+            return render(
+                request,
+                "manual/building.html",
+                {"building": building},
+                status=503,
+                headers={"Retry-After": "5"},
+            )
+        response = FileResponse(build.file.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = 'inline; filename="manual.pdf"'
+        response["ETag"] = f'"{build.sha256}"'
+        response["Cache-Control"] = "private, max-age=60"
+        return response
