@@ -92,7 +92,8 @@ def _front_matter(entries: list[Entry], offset: int, today: str) -> bytes:
     )
     no_margin_texts = (
         "@page { @top-left { content: none } @top-right { content: none }"
-        " @bottom-left { content: none } @bottom-center { content: none } }"
+        " @bottom-left { content: none } @bottom-center { content: none }"
+        " @bottom-right { content: none } }"
     )
     return html_to_pdf(html, extra_css=no_margin_texts)
 
@@ -124,7 +125,7 @@ def write_manual(
             break
         offset = len(front.pages)
     writer = PdfWriter()
-    writer.append(front)
+    writer.append(front, import_outline=False)
     writer.add_metadata(
         {
             "/Title": _("%(organisation)s — manual of procedures")

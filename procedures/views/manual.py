@@ -180,13 +180,14 @@ def pdf_response(request, procedure: Procedure, revision: Revision):
         kind = Rendition.Kind.PDF_SUPERSEDED
     rendition = revision.renditions.filter(kind=kind).first()
     if rendition is None:
-        return render(
+        response = render(
             request,
             "manual/preparing.html",
             {"procedure": procedure, "revision": revision},
             status=503,
-            headers={"Retry-After": "30"},
         )
+        response["Retry-After"] = "30"
+        return response
     filename = f"{procedure.code}-rev{revision.number}.pdf"
     response = FileResponse(
         rendition.file.open("rb"), content_type="application/pdf", filename=filename
@@ -218,13 +219,9 @@ class ManualPdfView(ManualMixin, View):
         if build is None or (request.GET.get("wait") and building):
             if building is None and build is None:
                 building = manual_pdf.request_build()
-            return render(
-                request,
-                "manual/building.html",
-                {"building": building},
-                status=503,
-                headers={"Retry-After": "5"},
-            )
+            response = render(request, "manual/building.html", {"building": building}, status=503)
+            response["Retry-After"] = "5"
+            return response
         response = FileResponse(build.file.open("rb"), content_type="application/pdf")
         response["Content-Disposition"] = 'inline; filename="manual.pdf"'
         response["ETag"] = f'"{build.sha256}"'
