@@ -39,3 +39,14 @@ def describe(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+HISTORY_REASON_LENGTH = 100  # django-simple-history's history_change_reason column
+
+
+def history_reason(text: str) -> str:
+    """A reason short enough for the change history (the audit event keeps it whole)."""
+    text = " ".join((text or "").split())
+    if len(text) <= HISTORY_REASON_LENGTH:
+        return text
+    return text[: HISTORY_REASON_LENGTH - 1] + "…"

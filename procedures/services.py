@@ -106,7 +106,7 @@ def _save(
     instance: models.Model, *, user: User, reason: str, update_fields: list[str] | None = None
 ) -> None:
     instance._history_user = user
-    instance._change_reason = reason
+    instance._change_reason = audit.history_reason(reason)
     instance.save(update_fields=update_fields)
 
 
@@ -264,7 +264,7 @@ def _sync_steps(revision: Revision, steps: Sequence[StepData], *, user: User, re
 
 def _save_deletion(instance: models.Model, *, user: User, reason: str) -> None:
     instance._history_user = user
-    instance._change_reason = reason
+    instance._change_reason = audit.history_reason(reason)
     instance.delete()
 
 

@@ -122,7 +122,7 @@ def _set_status(revision: Revision, action: str, actor: User | None, reason: str
     for name, value in fields.items():
         setattr(revision, name, value)
     revision._history_user = actor
-    revision._change_reason = reason or revision.get_status_display()
+    revision._change_reason = audit.history_reason(reason or revision.get_status_display())
     revision.save(update_fields=["status", *fields])
     audit.record(
         action={
@@ -146,7 +146,7 @@ def _save_procedure(
     procedure: Procedure, actor: User | None, reason: str, fields: list[str]
 ) -> None:
     procedure._history_user = actor
-    procedure._change_reason = reason
+    procedure._change_reason = audit.history_reason(reason)
     procedure.save(update_fields=fields)
 
 

@@ -491,3 +491,20 @@ def test_every_append_only_table_has_its_trigger(db):
     }
     assert len(expected) == 11
     assert expected <= triggers
+
+
+def test_a_long_change_summary_is_kept_whole_on_the_audit_trail(supervisor, approver):
+    first = make_effective(new_procedure(owner=supervisor), approver)
+    summary = "Reworded every step after the calibration session. " * 6  # ~300 characters
+    second = save(
+        services.start_revision(procedure=first.procedure, author=supervisor),
+        change_summary=summary,
+    )
+
+    second = submit(second)
+
+    assert second.status == "IN_REVIEW"
+    event = AuditEvent.objects.filter(revision=second, action="SUBMITTED").get()
+    assert event.reason.strip() == summary.strip()
+    history_reason = second.history.first().history_change_reason
+    assert len(history_reason) == 100 and history_reason.endswith("…")

@@ -82,6 +82,17 @@ def test_a_revision_is_returned_fixed_resubmitted_and_approved_with_a_signature(
     expect(signatures.get_by_text("James Okafor")).to_be_visible()
     expect(signatures.locator(".badge", has_text="Valid")).to_be_visible()
 
+    log_out(page)
+
+    # The agent's manual now shows the approved revision.
+    log_in(page, "agent")
+    page.get_by_role("link", name="CC-CH-030").click()
+    expect(page.get_by_text("full name, date of birth and postcode")).to_be_visible()
+    expect(page.get_by_text("In force")).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Signatures").get_by_text("James Okafor")
+    ).to_be_visible()
+
     draft.refresh_from_db()
     assert draft.status == Revision.Status.EFFECTIVE
     assert SigningAttempt.objects.filter(user=manager).count() == 1
