@@ -46,3 +46,13 @@ def controller(db):
         role="Document controller",
         is_staff=True,
     )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (rolled-back rows reuse their ids)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -373,6 +373,12 @@ def test_what_is_in_force_follows_the_effective_date_even_before_publish_due(
     assert list(in_force()) == [first]  # its date has not come
     assert list(in_force(at=when + datetime.timedelta(seconds=1))) == [second]  # it has
     assert list(in_force(at=when - datetime.timedelta(seconds=1))) == [first]
+    for moment in (
+        None,
+        when - datetime.timedelta(seconds=1),
+        when + datetime.timedelta(seconds=1),
+    ):
+        assert first.procedure.revision_in_force(moment) == in_force(at=moment).get()
     client.force_login(approver)
     with time_machine(when + datetime.timedelta(minutes=1)):
         page = client.get(first.procedure.get_absolute_url()).content.decode()

@@ -166,6 +166,21 @@ class Procedure(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("desk:procedure", kwargs={"code": self.code})
 
+    def revision_in_force(self, at=None) -> "Revision | None":
+        """The revision in force at `at` (now by default), as RevisionQuerySet.in_force says,
+        in one simple query: an approved revision whose date has come, else the effective one."""
+        at = at or timezone.now()
+        candidates = self.revisions.filter(
+            status__in=[Revision.Status.EFFECTIVE, Revision.Status.APPROVED]
+        ).select_related("author")
+        effective = None
+        for revision in candidates:
+            if revision.status == Revision.Status.APPROVED and revision.effective_at <= at:
+                return revision
+            if revision.status == Revision.Status.EFFECTIVE:
+                effective = revision
+        return effective
+
     def latest_revision(self) -> "Revision | None":
         """The highest-numbered revision (uses the prefetch of with_desk_columns when present)."""
         revisions = list(self.revisions.all())

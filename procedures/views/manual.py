@@ -8,11 +8,15 @@ approved-not-yet-effective revisions are a 404 for everyone on these URLs.
 import datetime
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -23,6 +27,7 @@ from ..models import Procedure, Rendition, Revision, Signature
 
 S = Revision.Status
 RECENT = datetime.timedelta(days=30)
+ARTICLE_CACHE_SECONDS = 300
 
 
 def published(procedure: Procedure):
@@ -55,7 +60,7 @@ def _procedure(code: str) -> Procedure:
 
 
 def _in_force(procedure: Procedure) -> Revision | None:
-    return procedure.revisions.in_force().select_related("author").first()
+    return procedure.revision_in_force()
 
 
 def _published_revision(procedure: Procedure, number: int) -> Revision:
@@ -115,7 +120,36 @@ class ProcedureView(ManualMixin, TemplateView):
             revision = current
         else:
             revision = _published_revision(procedure, number)
-        return self.render_to_response(self.context_for(procedure, revision, current))
+        return self.render_to_response(
+            self.get_context_data(
+                procedure=procedure,
+                revision=revision,
+                article=self.article(procedure, revision, current),
+            )
+        )
+
+    def article(self, procedure, revision, current) -> str:
+        """The document part of the page, the same for every reader: cached while nothing it
+        shows can change (the key names all that can), and for a few minutes at most, so that a
+        signature made invalid behind SOP Desk's back still shows as INVALID soon."""
+        key = "sopdesk:manual-article:" + ":".join(
+            str(part)
+            for part in (
+                revision.pk,
+                current.pk if current else 0,
+                procedure.next_review_on,
+                procedure.withdrawn_at,
+                procedure.replaced_by_id,
+                get_language(),
+            )
+        )
+        article = cache.get(key)
+        if article is None:
+            context = self.context_for(procedure, revision, current)
+            article = mark_safe(render_to_string("manual/_procedure_article.html", context))  # noqa: S308
+            if context["body"] is not None and context["pdf_ready"]:
+                cache.set(key, article, ARTICLE_CACHE_SECONDS)
+        return article
 
     def context_for(self, procedure, revision, current) -> dict:
         html = revision.renditions.filter(kind=Rendition.Kind.HTML).first()
@@ -138,7 +172,7 @@ class ProcedureView(ManualMixin, TemplateView):
             )
             .order_by("-number")
         )
-        return self.get_context_data(
+        return dict(
             procedure=procedure,
             revision=revision,
             current=current,
