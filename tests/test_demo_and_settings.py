@@ -84,3 +84,16 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "Set SECRET_KEY in the environment" in result.stderr
+
+
+def test_sopdesk_storage_s3_configures_an_s3_compatible_store():
+    result = _manage(
+        "shell", "-c",
+        "from django.core.files.storage import default_storage as s; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url)",
+        DEBUG="1", SOPDESK_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="sop-files",
+        AWS_S3_ENDPOINT_URL="https://minio.example.com",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["S3Storage", "sop-files", "https://minio.example.com"]

@@ -111,8 +111,10 @@ def test_a_superseded_revision_says_so_and_its_pdf_is_stamped(
     current = page(client.get("/manual/CC-CH-001/"))
 
     assert "SUPERSEDED — see revision 2" in html and 'href="/manual/CC-CH-001/"' in html
+    assert "What changed in this revision" not in html  # revision 1 has nothing before it
     assert all("SUPERSEDED" in p.extract_text() for p in pdf.pages)
     assert "Revision 2" in current and "changes in 2" in current
+    assert "What changed in this revision" in current
     assert client.get("/manual/CC-CH-001/rev/2/changes/").status_code == 200
 
 

@@ -181,6 +181,7 @@ class ProcedureView(ManualMixin, TemplateView):
             pdf_ready=pdf_ready,
             signatures=signatures,
             history=history,
+            has_previous=any(r.number < revision.number for r in history),
         )
 
 

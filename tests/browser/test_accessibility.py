@@ -55,3 +55,38 @@ def test_desk_pages_have_no_accessibility_violations(page, people, category, wid
                 problems[f"{username} {url}"] = results.generate_report()
 
     assert problems == {}
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_manual_pages_have_no_accessibility_violations(page, people, category, width):
+    steps = [
+        StepData("q", "Verified?", kind="DECISION", yes="y", no="n"),
+        StepData("y", "Help."),
+        StepData("n", "Stop.", kind="END"),
+    ]
+    first = make_effective(
+        save(
+            new_procedure(owner=people["supervisor"], code="CC-CH-031"),
+            step_format="FLOWCHART",
+            steps=steps,
+        )
+    )
+    make_effective(services.start_revision(procedure=first.procedure, author=people["supervisor"]))
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, "agent")
+
+    problems = {}
+    for url in (
+        "/manual/",
+        "/manual/CC-CH-031/",
+        "/manual/CC-CH-031/rev/1/",
+        "/manual/CC-CH-031/rev/2/changes/",
+        "/manual/NO-SUCH-1/",
+    ):
+        page.goto(url)
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        results = Axe().run(page, options=WCAG_21_AA)
+        if results.violations_count:
+            problems[url] = results.generate_report()
+
+    assert problems == {}

@@ -1,0 +1,64 @@
+"""Rendered documents in an S3-compatible store, as several app servers share one: moto's S3
+server speaks the S3 protocol on a local port; django-storages' S3Storage talks to it."""
+
+import io
+
+import boto3
+import pytest
+from pypdf import PdfReader
+
+from tests.factories import make_effective, manager, new_procedure, save
+
+moto_server = pytest.importorskip("moto.server")
+
+
+@pytest.fixture
+def s3(settings):
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    credentials = {"aws_access_key_id": "sopdesk", "aws_secret_access_key": "sopdesk-secret"}
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **credentials)
+    client.create_bucket(Bucket="sopdesk-media")
+    settings.STORAGES = settings.STORAGES | {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "sopdesk-media",
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "access_key": credentials["aws_access_key_id"],
+                "secret_key": credentials["aws_secret_access_key"],
+                "default_acl": "private",
+                "file_overwrite": False,
+            },
+        }
+    }
+    yield client
+    server.stop()
+
+
+def test_renditions_and_the_manual_live_in_the_s3_store(
+    s3, client, agent, supervisor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = make_effective(
+            save(new_procedure(owner=supervisor, code="CC-S3-001")), manager()
+        )
+    client.force_login(agent)
+
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="sopdesk-media")["Contents"]}
+    page = client.get("/manual/CC-S3-001/").content.decode()
+    pdf = b"".join(client.get("/manual/CC-S3-001.pdf").streaming_content)
+    manual = b"".join(client.get("/manual.pdf").streaming_content)
+
+    assert {
+        "renditions/CC-S3-001/rev1/CC-S3-001-rev1.html",
+        "renditions/CC-S3-001/rev1/CC-S3-001-rev1.pdf",
+    } <= keys
+    assert any(key.startswith("manual/") for key in keys)
+    assert "Greet the caller." in page
+    assert "CC-S3-001" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert len(PdfReader(io.BytesIO(manual)).pages) > 1
+    assert revision.renditions.get(kind="PDF").file.storage.__class__.__name__ == "S3Storage"
