@@ -89,7 +89,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_sopdesk_storage_s3_configures_an_s3_compatible_store():
     result = _manage(
         "shell", "-c",
-        "from django.core.files.storage import default_storage as s; "
+        "from django.core.files.storage import storages; s = storages['default']; "
         "print(type(s).__name__, s.bucket_name, s.endpoint_url)",
         DEBUG="1", SOPDESK_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="sop-files",
         AWS_S3_ENDPOINT_URL="https://minio.example.com",
