@@ -182,3 +182,19 @@ def test_a_draft_previewed_from_the_desk_is_watermarked_on_every_page(client, su
     # (the text is rotated: extraction loses the spaces)
     assert all("DRAFT—NOTAPPROVED" in "".join(p.extract_text().split()) for p in reader.pages)
     assert not Revision.objects.get(pk=draft.pk).renditions.exists()  # previews are not stored
+
+
+def test_the_paper_size_is_a_setting(published, supervisor, settings):
+    settings.SOPDESK_PAGE_SIZE = "Letter"
+
+    revision = published(new_procedure(owner=supervisor))
+
+    box = pdf_of(revision.renditions.get(kind="PDF")).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # 8.5 × 11 in
+
+
+def test_a4_is_the_default(published, supervisor):
+    revision = published(new_procedure(owner=supervisor))
+
+    box = pdf_of(revision.renditions.get(kind="PDF")).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
