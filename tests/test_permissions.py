@@ -27,6 +27,7 @@ MATRIX = [
     ("withdraw", "post", ["login", 403, 400, 403, 403, 400]),
     ("history", "get", ["login", 403, 200, 200, 200, 200]),
     ("audit", "get", ["login", 403, 403, 403, 403, 200]),
+    ("revision_pdf", "get", ["login", 403, 200, 200, 200, 200]),  # the watermarked draft
 ]
 
 
@@ -46,7 +47,7 @@ def _url(name, revision):
     code, number = revision.procedure.code, revision.number
     if name in ("index", "create", "preview", "audit"):
         return reverse(f"desk:{name}")
-    if name in ("revision", "edit", "submit", "sign", "return", "comment"):
+    if name in ("revision", "edit", "submit", "sign", "return", "comment", "revision_pdf"):
         return reverse(f"desk:{name}", kwargs={"code": code, "number": number})
     return reverse(f"desk:{name}", kwargs={"code": code})
 

@@ -64,6 +64,10 @@ def test_approval_stores_the_html_and_the_pdf_with_their_fingerprints(
         assert expected in text, expected
     assert reader.metadata.title.startswith("CC-CH-040")
     assert reader.metadata.author == supervisor.display_name
+    assert reader.metadata.subject.startswith("Standard operating procedure")
+    assert "CC-CH-040" in reader.metadata["/Keywords"]
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]  # tagged (PDF/UA-1)
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[:5] == [
         "1. Purpose",
