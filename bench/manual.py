@@ -128,7 +128,9 @@ draft = services.create_procedure(code='BR-{steps:05d}', title='A long procedure
 steps = [StepData(key=f"s{{i}}", text=f"{{text}} ({{i}})", role='Agent') for i in range({steps})]
 draft = services.save_draft(revision=draft, editor=owner, lock_version=draft.lock_version,
     content=services.DraftContent(fields={{"title": "A long procedure", "purpose": "Bench.", "step_format": "SIMPLE"}}, steps=steps, measures=[]))
-document_pdf(draft)  # warm up: fonts, stylesheets, templates
+small = services.create_procedure(code='BW-{steps:05d}', title='Warm-up', category=Category.objects.first(),
+    owner=owner, step_format='SIMPLE', review_interval_months=12, created_by=owner)
+document_pdf(small)  # warm up on a one-page document: fonts, stylesheets, templates
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 pdf = document_pdf(draft)
@@ -222,7 +224,7 @@ def main() -> None:
         f"\n{'render':10} {'pages':>6} {'seconds':>8} {'s/page':>7} {'peak MB':>8} {'growth MB':>9}"
     )
     per_page = []
-    for steps in (45, 225):
+    for steps in (60, 390):  # about 10 and 50 pages
         result = json.loads(shell(env, RENDER_LONG.format(steps=steps)))
         per_page.append(result["seconds"] / result["pages"])
         print(
