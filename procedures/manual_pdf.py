@@ -1,29 +1,31 @@
 """The whole manual as one PDF: a cover, a table of contents with page numbers, then every
 procedure in force in category order, each from its stored PDF, with a bookmark each.
 
-Built from the stored per-revision PDFs (merged with pypdf), never re-rendered, so its cost
-grows with the number of pages and nothing else. Rebuilt in the background whenever the
+Built from the stored per-revision PDFs, never re-rendered, streamed into one file by
+pdfmerge.py, so its time grows with the number of pages and its memory stays flat. Rebuilt in the background whenever the
 manual changes; the latest finished build is served.
 """
 
 import hashlib
 import io
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
-from . import publishing
+from . import pdfmerge, publishing
 from .models import ManualBuild, Rendition, Revision
+from .pdfmerge import Part
 from .rendering.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
@@ -117,35 +119,34 @@ def write_manual(
         page += entry.pdf.pages or 1
     today = date_format(timezone.localdate(), "j F Y")
     # The front matter's length shifts every page number: render until it is stable.
-    front = PdfReader(io.BytesIO(_front_matter(entries, 1, today)))
-    offset = len(front.pages)
+    front_bytes = _front_matter(entries, 1, today)
+    offset = len(PdfReader(io.BytesIO(front_bytes)).pages)
     for _attempt in range(3):
-        front = PdfReader(io.BytesIO(_front_matter(entries, offset, today)))
-        if len(front.pages) == offset:
+        front_bytes = _front_matter(entries, offset, today)
+        length = len(PdfReader(io.BytesIO(front_bytes)).pages)
+        if length == offset:
             break
-        offset = len(front.pages)
-    writer = PdfWriter()
-    writer.append(front, import_outline=False)
-    writer.add_metadata(
+        offset = length
+
+    def parts():
+        yield Part(io.BytesIO(front_bytes), _("Contents"))
+        for index, entry in enumerate(entries, start=1):
+            with entry.pdf.file.open("rb") as handle:
+                yield Part(handle, f"{entry.revision.procedure.code} {entry.revision.title}")
+            progress(len(entries) + index, len(entries) * 2)
+
+    pages = pdfmerge.merge(
+        parts(),
+        target,
         {
-            "/Title": _("%(organisation)s — manual of procedures")
+            "Title": _("%(organisation)s — manual of procedures")
             % {"organisation": settings.SOPDESK_ORGANISATION},
-            "/Author": settings.SOPDESK_ORGANISATION,
-            "/Subject": _("Standard operating procedures in force on %(date)s") % {"date": today},
-        }
+            "Author": settings.SOPDESK_ORGANISATION,
+            "Subject": _("Standard operating procedures in force on %(date)s") % {"date": today},
+            "Producer": "SOP Desk",
+        },
     )
-    writer.add_outline_item(title=_("Contents"), page_number=0)
-    for index, entry in enumerate(entries, start=1):
-        with entry.pdf.file.open("rb") as handle:
-            reader = PdfReader(io.BytesIO(handle.read()))
-        start = len(writer.pages)
-        writer.append(reader, import_outline=False)
-        writer.add_outline_item(
-            title=f"{entry.revision.procedure.code} {entry.revision.title}", page_number=start
-        )
-        progress(len(entries) + index, len(entries) * 2)
-    writer.write(target)
-    return len(entries), len(writer.pages)
+    return len(entries), pages
 
 
 def build(build_id: int) -> int:
@@ -163,12 +164,16 @@ def build(build_id: int) -> int:
         )
 
     try:
-        out = io.BytesIO()
-        count, pages = write_manual(out, progress=progress)
-        data = out.getvalue()
-        job.refresh_from_db()
-        job.file.save(f"manual-{timezone.now():%Y%m%d-%H%M%S}.pdf", ContentFile(data), save=False)
-        job.sha256, job.pages = hashlib.sha256(data).hexdigest(), pages
+        with tempfile.TemporaryFile() as out:  # on disk: the build's memory stays flat
+            count, pages = write_manual(out, progress=progress)
+            out.seek(0)
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: out.read(1 << 20), b""):
+                digest.update(chunk)
+            out.seek(0)
+            job.refresh_from_db()
+            job.file.save(f"manual-{timezone.now():%Y%m%d-%H%M%S}.pdf", File(out), save=False)
+        job.sha256, job.pages = digest.hexdigest(), pages
         job.procedures_done = job.procedures_total = count
         job.status, job.finished_at = Status.DONE, timezone.now()
         job.save()

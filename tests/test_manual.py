@@ -251,8 +251,9 @@ def test_the_whole_manual_is_one_pdf_with_contents_and_bookmarks(
     call_command("export_manual", "-o", str(tmp_path / "manual.pdf"))
     exported = PdfReader(tmp_path / "manual.pdf")
 
-    reader = PdfReader(io.BytesIO(served))
+    reader = PdfReader(io.BytesIO(served), strict=True)  # a well-formed file, read strictly
     assert hashlib.sha256(served).hexdigest() == build.sha256
+    assert all(p.mediabox.width > 500 and "/Font" in p["/Resources"] for p in reader.pages)
     first_pages = " ".join(" ".join(reader.pages[i].extract_text().split()) for i in range(2))
     assert (
         "Manual of standard operating procedures" in first_pages and "2 procedures" in first_pages
