@@ -178,6 +178,8 @@ def test_a_draft_previewed_from_the_desk_is_watermarked_on_every_page(client, su
     draft = save(new_procedure(owner=supervisor), steps=long_steps)
     client.force_login(supervisor)
 
+    page = client.get(f"/desk/{draft.procedure.code}/rev/1/").content.decode()
+    assert f'href="/desk/{draft.procedure.code}/rev/1.pdf">Preview as PDF (watermarked)' in page
     response = client.get(f"/desk/{draft.procedure.code}/rev/1.pdf")
 
     assert response["Content-Type"] == "application/pdf"
