@@ -81,15 +81,9 @@ def median_ms(opener, path: str, requests: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--extra", type=int, default=300, help="procedures added to the demo manual"
-    )
-    parser.add_argument("--requests", type=int, default=60, help="requests per page")
-    args = parser.parse_args()
-
-    scratch = Path(tempfile.mkdtemp(prefix="sopdesk-bench-"))
+def prepared(prefix: str) -> tuple[Path, dict]:
+    """A scratch directory and production-like environment with the demo manual seeded."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
     env = {
         **os.environ,
         "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
@@ -98,6 +92,7 @@ def main() -> None:
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "STATIC_ROOT": str(scratch / "static"),
+        "MEDIA_ROOT": str(scratch / "media"),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}"),
         "LOG_LEVEL": "WARNING",
     }
@@ -106,6 +101,18 @@ def main() -> None:
     manage(env, "migrate", "--no-input")
     manage(env, "collectstatic", "--no-input")
     manage(env, "seed_demo")
+    return scratch, env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--extra", type=int, default=300, help="procedures added to the demo manual"
+    )
+    parser.add_argument("--requests", type=int, default=60, help="requests per page")
+    args = parser.parse_args()
+
+    scratch, env = prepared(prefix="sopdesk-bench-")
     add_procedures(env, args.extra)
 
     server = subprocess.Popen(

@@ -9,18 +9,16 @@ and a scratch media directory. Prints medians and ratios measured in the same ru
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from desk_pages import PORT, PYTHON, ROOT, manage, opener_for  # noqa: E402
+from desk_pages import PORT, PYTHON, ROOT, manage, opener_for, prepared  # noqa: E402
 
 BASE = f"http://127.0.0.1:{PORT}"
 
@@ -159,24 +157,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="sopdesk-bench-manual-"))
-    env = {
-        **os.environ,
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "STATIC_ROOT": str(scratch / "static"),
-        "MEDIA_ROOT": str(scratch / "media"),
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}"),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("DEBUG", None)
-    print(f"database: {env['DATABASE_URL'].split('@')[-1]}; preparing …", flush=True)
-    manage(env, "migrate", "--no-input")
-    manage(env, "collectstatic", "--no-input")
-    manage(env, "seed_demo")
+    scratch, env = prepared(prefix="sopdesk-bench-manual-")
     manage(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
 
     # 1. A manual page and a stored PDF against static files of the same size.
