@@ -4,6 +4,7 @@ helpful refusals, constant query counts, the whole manual as one PDF."""
 import datetime
 import hashlib
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -282,3 +283,33 @@ def test_the_manual_pdf_shows_progress_while_a_build_runs(client, agent, effecti
     assert response.status_code == 503
     assert "3 of 10 procedures done." in page(response)
     assert '<meta http-equiv="refresh"' in page(response)
+
+
+def test_the_cached_contents_change_the_moment_the_manual_does(
+    client, agent, supervisor, approver, effective, on_commit
+):
+    from unittest import mock
+
+    first = effective("CC-CH-001", title="Answering an inbound call")
+    client.force_login(agent)
+    assert "Answering an inbound call" in page(client.get("/manual/"))  # now cached
+
+    effective("CC-CH-002", title="Placing a caller on hold")  # a transition: on the audit trail
+    assert "Placing a caller on hold" in page(client.get("/manual/"))
+
+    second = submit(services.start_revision(procedure=first.procedure, author=supervisor))
+    when = timezone.now() + datetime.timedelta(days=2)
+    with on_commit():
+        sign(second, approver, effective_at=when)
+
+    def revision_listed(html):
+        row = re.search(r'<tr><td><a href="/manual/CC-CH-001/">.*?</tr>', html, re.S).group(0)
+        return re.findall(r"<td>(\d+)</td>", row)
+
+    assert revision_listed(page(client.get("/manual/"))) == ["1"]  # revision 2's date has not come
+    later = when + datetime.timedelta(seconds=1)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=later),
+        mock.patch("django.utils.timezone.localdate", return_value=timezone.localdate()),
+    ):  # the same day, no publish_due yet, no new audit event: only the date has passed
+        assert revision_listed(page(client.get("/manual/"))) == ["2"]

@@ -6,11 +6,12 @@ approved-not-yet-effective revisions are a 404 for everyone on these URLs.
 """
 
 import datetime
+import hashlib
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -23,11 +24,12 @@ from django.views.generic import TemplateView, View
 from .. import manual_pdf, permissions, publishing
 from ..content import canonical_hash, snapshot_of
 from ..diff import compare
-from ..models import Procedure, Rendition, Revision, Signature
+from ..models import AuditEvent, Procedure, Rendition, Revision, Signature
 
 S = Revision.Status
 RECENT = datetime.timedelta(days=30)
 ARTICLE_CACHE_SECONDS = 300
+TOC_CACHE_SECONDS = 300
 
 
 def published(procedure: Procedure):
@@ -78,26 +80,54 @@ class TableOfContentsView(ManualMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         query = self.request.GET.get("q", "").strip()
+        return super().get_context_data(
+            query=query,
+            listing=self.listing(query),
+            build=manual_pdf.latest_done(),
+            building=manual_pdf.in_progress(),
+            **kwargs,
+        )
+
+    def listing(self, query: str) -> str:
+        """The procedures by category, cached under a key that changes whenever what is in
+        force can: any act on the audit trail (every status change is there), an approved
+        revision's effective date passing (before publish_due runs), a new day (the "new" marks)."""
+        now = timezone.now()
+        state = AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+        due = Revision.objects.filter(status=S.APPROVED, effective_at__lte=now).aggregate(
+            last=Max("effective_at")
+        )["last"]
+        key = "sopdesk:manual-toc:" + ":".join(
+            [
+                str(state),
+                str(due.timestamp() if due else 0),
+                get_language() or "",
+                str(timezone.localdate()),
+                hashlib.sha256(query.encode()).hexdigest()[:16],
+            ]
+        )
+        listing = cache.get(key)
+        if listing is None:
+            listing = mark_safe(  # noqa: S308 - rendered by our template, autoescaped
+                render_to_string("manual/_toc_listing.html", self.listing_context(query))
+            )
+            cache.set(key, listing, TOC_CACHE_SECONDS)
+        return listing
+
+    def listing_context(self, query: str) -> dict:
         revisions = manual_pdf.in_force_revisions()
         if query:
             revisions = revisions.filter(
                 Q(procedure__code__icontains=query) | Q(title__icontains=query)
             )
-        recent = timezone.now() - RECENT
+        recent = timezone.localdate() - RECENT
         categories: dict = {}
         for revision in revisions:
             categories.setdefault(revision.procedure.category, []).append(
-                (revision, revision.effective_at >= recent)
+                (revision, timezone.localtime(revision.effective_at).date() >= recent)
             )
         withdrawn = Procedure.objects.exclude(withdrawn_at=None).order_by("code")
-        return super().get_context_data(
-            categories=categories,
-            query=query,
-            withdrawn=[] if query else withdrawn,
-            build=manual_pdf.latest_done(),
-            building=manual_pdf.in_progress(),
-            **kwargs,
-        )
+        return {"categories": categories, "query": query, "withdrawn": [] if query else withdrawn}
 
 
 class ProcedureView(ManualMixin, TemplateView):
