@@ -215,14 +215,22 @@ def main() -> None:
     print(f"cost per page, long ÷ short: {per_page[1] / per_page[0]:.2f}")
 
     # 3. The whole manual as it grows.
-    print(f"\n{'manual':10} {'pages':>6} {'seconds':>8} {'s/100 pages':>11} {'peak MB':>8}")
+    print(
+        f"\n{'manual':10} {'pages':>6} {'seconds':>8} {'s/100 pages':>11} {'peak MB':>8} {'TOC ms':>7}"
+    )
     for size in [int(s) for s in args.sizes.split(",")]:
         shell(env, ADD_EFFECTIVE.format(target=size))
         manage(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
         result = json.loads(shell(env, EXPORT.format(path=str(scratch / f"manual-{size}.pdf"))))
+        server = start_server(env)
+        try:
+            toc_ms = latency_ms(opener_for("agent"), "/manual/", 50)
+        finally:
+            server.terminate()
+            server.wait()
         print(
             f"{result['procedures']:4} procs {result['pages']:6} {result['seconds']:8.2f} "
-            f"{100 * result['seconds'] / result['pages']:11.2f} {result['peak_mb']:8.0f}"
+            f"{100 * result['seconds'] / result['pages']:11.2f} {result['peak_mb']:8.0f} {toc_ms:7.2f}"
         )
 
 
