@@ -196,6 +196,12 @@ def main() -> None:
             print(
                 f"{label:34} {ms:9.2f} {base_ms:9.2f} {ms / base_ms:8.2f} {rps:7.0f} {base_rps:7.0f} {rps / base_rps:8.2f}"
             )
+        # What any page Django renders costs here: the login page, anonymous, no database.
+        floor = latency_ms(urllib.request.build_opener(), "/accounts/login/", args.requests)
+        print(
+            f"{'Django floor (login page, no DB)':34} {floor:9.2f} {'':9} {floor / rows[0][2]:8.2f}"
+        )
+        print(f"{'table of contents':34} {latency_ms(agent, '/manual/', args.requests):9.2f}")
     finally:
         server.terminate()
         server.wait()
