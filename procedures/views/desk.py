@@ -257,6 +257,11 @@ class RevisionPdfView(RevisionMixin, View):
     """A revision's PDF from the desk: a draft or a review rendered now, watermarked on every
     page; an approved revision's stored PDF."""
 
+    def check_permission(self, user) -> None:
+        super().check_permission(user)
+        if not permissions.can_preview_pdf(user, self.revision):
+            raise PermissionDenied(_("You may not see this revision's PDF."))
+
     def get(self, request, *args, **kwargs):
         revision = self.revision
         if revision.status in (Revision.Status.DRAFT, Revision.Status.IN_REVIEW):
