@@ -9,7 +9,6 @@ and a scratch media directory. Prints medians and ratios measured in the same ru
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from desk_pages import PORT, PYTHON, ROOT, manage, opener_for, prepared  # noqa: E402
+from desk_pages import PORT, PYTHON, ROOT, manage, median_ms, opener_for, prepared  # noqa: E402
 
 BASE = f"http://127.0.0.1:{PORT}"
 
@@ -49,19 +48,6 @@ def start_server(env: dict) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     raise SystemExit("gunicorn did not start")
-
-
-def latency_ms(opener, path: str, requests: int) -> float:
-    url = BASE + path
-    opener.open(url).read()
-    times = []
-    for _ in range(requests):
-        start = time.perf_counter()
-        response = opener.open(url)
-        response.read()
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status == 200 and response.url == url, (path, response.url)
-    return statistics.median(times)
 
 
 def throughput(opener, path: str, seconds: float, threads: int = 4) -> float:
@@ -181,8 +167,8 @@ def main() -> None:
             (f"stored PDF ({pdf_size} bytes)", pdf_path, "/static/bench/file.pdf"),
         ):
             base_ms, ms = (
-                latency_ms(agent, baseline, args.requests),
-                latency_ms(agent, path, args.requests),
+                median_ms(agent, baseline, args.requests),
+                median_ms(agent, path, args.requests),
             )
             base_rps, rps = (
                 throughput(agent, baseline, args.seconds),
@@ -197,11 +183,11 @@ def main() -> None:
                 f"{label:34} {ms:9.2f} {base_ms:9.2f} {ms / base_ms:8.2f} {rps:7.0f} {base_rps:7.0f} {rps / base_rps:8.2f}"
             )
         # What any page Django renders costs here: the login page, anonymous, no database.
-        floor = latency_ms(urllib.request.build_opener(), "/accounts/login/", args.requests)
+        floor = median_ms(urllib.request.build_opener(), "/accounts/login/", args.requests)
         print(
             f"{'Django floor (login page, no DB)':34} {floor:9.2f} {'':9} {floor / rows[0][2]:8.2f}"
         )
-        print(f"{'table of contents':34} {latency_ms(agent, '/manual/', args.requests):9.2f}")
+        print(f"{'table of contents':34} {median_ms(agent, '/manual/', args.requests):9.2f}")
     finally:
         server.terminate()
         server.wait()
@@ -230,7 +216,7 @@ def main() -> None:
         result = json.loads(shell(env, EXPORT.format(path=str(scratch / f"manual-{size}.pdf"))))
         server = start_server(env)
         try:
-            toc_ms = latency_ms(opener_for("agent"), "/manual/", 50)
+            toc_ms = median_ms(opener_for("agent"), "/manual/", 50)
         finally:
             server.terminate()
             server.wait()

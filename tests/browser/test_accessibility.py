@@ -11,21 +11,21 @@ from tests.factories import UserFactory, make_effective, new_procedure, save, su
 
 pytestmark = pytest.mark.browser
 
+FLOWCHART_STEPS = [
+    StepData("q", "Verified?", kind="DECISION", yes="y", no="n"),
+    StepData("y", "Help."),
+    StepData("n", "Stop.", kind="END"),
+]
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_desk_pages_have_no_accessibility_violations(page, people, category, width):
-    steps = [
-        StepData("q", "Verified?", kind="DECISION", yes="y", no="n"),
-        StepData("y", "Help."),
-        StepData("n", "Stop.", kind="END"),
-    ]
     first = make_effective(
         save(
             new_procedure(owner=people["supervisor"], code="CC-CH-030"),
             step_format="FLOWCHART",
-            steps=steps,
+            steps=FLOWCHART_STEPS,
         )
     )
     second = services.start_revision(procedure=first.procedure, author=people["supervisor"])
@@ -59,16 +59,11 @@ def test_desk_pages_have_no_accessibility_violations(page, people, category, wid
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_manual_pages_have_no_accessibility_violations(page, people, category, width):
-    steps = [
-        StepData("q", "Verified?", kind="DECISION", yes="y", no="n"),
-        StepData("y", "Help."),
-        StepData("n", "Stop.", kind="END"),
-    ]
     first = make_effective(
         save(
             new_procedure(owner=people["supervisor"], code="CC-CH-031"),
             step_format="FLOWCHART",
-            steps=steps,
+            steps=FLOWCHART_STEPS,
         )
     )
     make_effective(services.start_revision(procedure=first.procedure, author=people["supervisor"]))
