@@ -13,8 +13,9 @@ def after_approval(revision: Revision) -> None:
     transaction.on_commit(lambda: tasks.render_revision.enqueue(revision.pk))
 
 
-def after_effective(revision: Revision | None, replaced: Revision | None) -> None:
-    """The manual changed: stamp the replaced (or withdrawn) revision, rebuild the manual PDF."""
+def manual_changed(replaced: Revision | None) -> None:
+    """A revision took effect or was withdrawn: stamp the one it replaced (or the withdrawn
+    one), rebuild the manual PDF."""
     from . import manual_pdf, tasks
 
     if replaced is not None:

@@ -8,6 +8,7 @@ named part) and document information. Inputs' own bookmarks, forms and structure
 not carried over (as with pypdf's merge of tagged PDFs).
 """
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -54,8 +55,6 @@ class StreamingMerger:
 
     @staticmethod
     def _serialize(obj) -> bytes:
-        import io
-
         buffer = io.BytesIO()
         obj.write_to_stream(buffer)
         return buffer.getvalue()

@@ -433,7 +433,7 @@ def _make_effective(revision: Revision, actor: User | None) -> None:
             _("Superseded by revision %(number)d") % {"number": revision.number},
         )
     _set_status(revision, "make_effective", actor, "")
-    jobs.after_effective(revision, previous)
+    jobs.manual_changed(replaced=previous)
     procedure = revision.procedure
     procedure.next_review_on = months_later(
         timezone.localtime(revision.effective_at).date(), procedure.review_interval_months
@@ -510,7 +510,7 @@ def request_withdrawal(
 def _withdraw(revision: Revision, signer: User) -> None:
     procedure = revision.procedure
     _set_status(revision, "withdraw", signer, procedure.withdrawal_reason)
-    jobs.after_effective(None, revision)
+    jobs.manual_changed(replaced=revision)
     procedure.withdrawn_at = timezone.now()
     _save_procedure(procedure, signer, _("Withdrawn"), ["withdrawn_at"])
     notifications.revision_changed(revision, _("withdrawn"), procedure.withdrawal_reason)

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from procedures.permissions import ROLES
+from tests import factories
 from tests.factories import UserFactory
 
 
@@ -56,3 +57,14 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def approver(db):
+    """The manager who approves, unless a test needs another (the factories' default too)."""
+    return factories.manager("approver")
+
+
+@pytest.fixture
+def second_approver(db):
+    return factories.manager("approver2")

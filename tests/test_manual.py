@@ -14,12 +14,7 @@ from pypdf import PdfReader
 
 from procedures import services, workflow
 from procedures.models import ManualBuild
-from tests.factories import UserFactory, make_effective, manager, new_procedure, save, sign, submit
-
-
-@pytest.fixture
-def approver(db):
-    return manager("approver")
+from tests.factories import UserFactory, make_effective, new_procedure, save, sign, submit
 
 
 @pytest.fixture

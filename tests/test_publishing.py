@@ -13,12 +13,7 @@ from pypdf import PdfReader
 from procedures import publishing, services, workflow
 from procedures.models import Rendition, Revision
 from procedures.steps import StepData
-from tests.factories import make_effective, manager, new_procedure, save, sign, submit
-
-
-@pytest.fixture
-def approver(db):
-    return manager("approver")
+from tests.factories import make_effective, new_procedure, save, sign, submit
 
 
 @pytest.fixture

@@ -25,11 +25,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def approver(db):
-    return manager("approver")
-
-
 def url(name, revision):
     return reverse(
         f"desk:{name}", kwargs={"code": revision.procedure.code, "number": revision.number}

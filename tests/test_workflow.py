@@ -21,22 +21,11 @@ from tests.factories import (
     PASSWORD,
     UserFactory,
     make_effective,
-    manager,
     new_procedure,
     save,
     sign,
     submit,
 )
-
-
-@pytest.fixture
-def approver(db):
-    return manager("approver")
-
-
-@pytest.fixture
-def second_approver(db):
-    return manager("approver2")
 
 
 def actions(revision):

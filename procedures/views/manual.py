@@ -61,10 +61,6 @@ def _procedure(code: str) -> Procedure:
     return procedure
 
 
-def _in_force(procedure: Procedure) -> Revision | None:
-    return procedure.revision_in_force()
-
-
 def _published_revision(procedure: Procedure, number: int) -> Revision:
     revision = published(procedure).select_related("author").filter(number=number).first()
     if revision is None:
@@ -139,7 +135,7 @@ class ProcedureView(ManualMixin, TemplateView):
         procedure = _procedure(code)
         if code != procedure.code and number is None:
             return redirect("manual:procedure", code=procedure.code)
-        current = _in_force(procedure)
+        current = procedure.revision_in_force()
         if number is None:
             if current is None:
                 if procedure.withdrawn_at:
@@ -182,8 +178,9 @@ class ProcedureView(ManualMixin, TemplateView):
         return article
 
     def context_for(self, procedure, revision, current) -> dict:
-        html = revision.renditions.filter(kind=Rendition.Kind.HTML).first()
-        pdf_ready = revision.renditions.filter(kind=Rendition.Kind.PDF).exists()
+        stored = {r.kind: r for r in revision.renditions.all()}
+        html = stored.get(Rendition.Kind.HTML)
+        pdf_ready = Rendition.Kind.PDF in stored
         content_hash = canonical_hash(revision)
         signatures = [
             (s, s.is_valid_for(content_hash)) for s in revision.signatures.order_by("signed_at")
@@ -267,7 +264,7 @@ class ProcedurePdfView(ManualMixin, View):
     def get(self, request, code, number=None):
         procedure = _procedure(code)
         if number is None:
-            revision = _in_force(procedure)
+            revision = procedure.revision_in_force()
             if revision is None:
                 raise Http404(_("%(code)s is not in force.") % {"code": procedure.code})
         else:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .. import permissions, services, workflow
 from ..content import canonical_hash, step_rows, steps_of
@@ -139,50 +140,61 @@ class SignView(RevisionActionView):
         )
 
 
-class ReturnView(RevisionActionView):
+class CommentingView(RevisionActionView):
+    """A comment about an element or a step, posted to `act` (a return, or a plain comment)."""
+
+    form_class = CommentForm
+    refused_form = ""
+    done_message = ""
+
+    def act(self, **comment) -> None:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class(request.POST, step_choices=self.step_choices())
+        if not form.is_valid():
+            return self.refuse(form, self.refused_form)
+        data = form.cleaned_data
+        try:
+            self.act(body=data["body"], element=data["element"], step_key=data["step_key"])
+        except (workflow.TransitionNotAllowed, services.ServiceError) as refusal:
+            return self.refuse(form, refusal.message)
+        return self.done(self.done_message)
+
+
+class ReturnView(CommentingView):
     form_name = "return_form"
+    form_class = ReturnForm
+    refused_form = _lazy("Say what needs to change: a return needs a comment.")
+    done_message = _lazy("Returned to the author for changes, with your comment.")
 
     def check_permission(self, user) -> None:
         super().check_permission(user)
         check_reviewer(user, self.revision)
 
-    def post(self, request, *args, **kwargs):
-        form = ReturnForm(request.POST, step_choices=self.step_choices())
-        if not form.is_valid():
-            return self.refuse(form, _("Say what needs to change: a return needs a comment."))
-        data = form.cleaned_data
-        try:
-            workflow.return_for_changes(
-                revision=self.revision,
-                actor=request.user,
-                comment=data["body"],
-                element=data["element"],
-                step_key=data["step_key"],
-            )
-        except workflow.TransitionNotAllowed as refusal:
-            return self.refuse(form, refusal.message)
-        return self.done(_("Returned to the author for changes, with your comment."))
+    def act(self, *, body, element, step_key) -> None:
+        workflow.return_for_changes(
+            revision=self.revision,
+            actor=self.request.user,
+            comment=body,
+            element=element,
+            step_key=step_key,
+        )
 
 
-class CommentView(RevisionActionView):
+class CommentView(CommentingView):
     form_name = "comment_form"
+    refused_form = _lazy("The comment was not added: please correct what is marked.")
+    done_message = _lazy("Comment added.")
 
-    def post(self, request, *args, **kwargs):
-        form = CommentForm(request.POST, step_choices=self.step_choices())
-        if not form.is_valid():
-            return self.refuse(form, _("The comment was not added: please correct what is marked."))
-        data = form.cleaned_data
-        try:
-            services.add_comment(
-                revision=self.revision,
-                author=request.user,
-                body=data["body"],
-                element=data["element"],
-                step_key=data["step_key"],
-            )
-        except services.ServiceError as refusal:
-            return self.refuse(form, refusal.message)
-        return self.done(_("Comment added."))
+    def act(self, *, body, element, step_key) -> None:
+        services.add_comment(
+            revision=self.revision,
+            author=self.request.user,
+            body=body,
+            element=element,
+            step_key=step_key,
+        )
 
 
 class RequestWithdrawalView(ProcedureDetailView):
