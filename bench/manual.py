@@ -35,6 +35,12 @@ def shell(env: dict, script: str) -> str:
 
 
 def start_server(env: dict) -> subprocess.Popen:
+    """gunicorn with the production settings plus the two bare views of floor_settings."""
+    env = {
+        **env,
+        "PYTHONPATH": str(ROOT / "bench"),
+        "DJANGO_SETTINGS_MODULE": "floor_settings",
+    }
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "sopdesk.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2"],
         cwd=ROOT,
@@ -182,11 +188,19 @@ def main() -> None:
             print(
                 f"{label:34} {ms:9.2f} {base_ms:9.2f} {ms / base_ms:8.2f} {rps:7.0f} {base_rps:7.0f} {rps / base_rps:8.2f}"
             )
-        # What any page Django renders costs here: the login page, anonymous, no database.
-        floor = median_ms(urllib.request.build_opener(), "/accounts/login/", args.requests)
-        print(
-            f"{'Django floor (login page, no DB)':34} {floor:9.2f} {'':9} {floor / rows[0][2]:8.2f}"
-        )
+        # What a response costs before SOP Desk does anything (bench/floor_urls.py): Django's
+        # middleware alone, then with the session and user every manual URL must look up.
+        anonymous = urllib.request.build_opener()
+        for label, opener, path in (
+            ("floor: bare view, anonymous", anonymous, "/bench/bare/"),
+            ("floor: bare view, logged in", agent, "/bench/authenticated/"),
+            ("floor: login page (template)", anonymous, "/accounts/login/"),
+        ):
+            ms, rps = median_ms(opener, path, args.requests), throughput(opener, path, args.seconds)
+            print(
+                f"{label:34} {ms:9.2f} {rows[0][2]:9.2f} {ms / rows[0][2]:8.2f} "
+                f"{rps:7.0f} {rows[0][4]:7.0f} {rps / rows[0][4]:8.2f}"
+            )
         print(f"{'table of contents':34} {median_ms(agent, '/manual/', args.requests):9.2f}")
     finally:
         server.terminate()
