@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from . import audit, notifications, permissions
+from . import audit, notifications, permissions, search
 from .models import AuditEvent, Category, Comment, Measure, Procedure, Revision, Step, User
 from .steps import StepData, normalise, validate_steps
 
@@ -171,6 +171,7 @@ def create_procedure(
             "title": [None, revision.title],
         },
     )
+    search.index_revision(revision)
     return revision
 
 
@@ -221,6 +222,7 @@ def save_draft(
     audit.record(
         action=AuditEvent.Action.DRAFT_SAVED, actor=editor, revision=locked, changes=changes
     )
+    search.index_revision(locked)
     return locked
 
 
@@ -344,6 +346,7 @@ def start_revision(*, procedure: Procedure, author: User) -> Revision:
         to_status=draft.status,
         reason=reason,
     )
+    search.index_revision(draft)
     return draft
 
 

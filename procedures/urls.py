@@ -1,12 +1,13 @@
 from django.urls import include, path
 
-from .views import audit, authoring, desk, manual, review
+from .views import audit, authoring, desk, manual, review, search
 
 desk_patterns = [
     path("", desk.DeskIndexView.as_view(), name="index"),
     path("new/", desk.ProcedureCreateView.as_view(), name="create"),
     path("preview/", authoring.MarkdownPreviewView.as_view(), name="preview"),
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
+    path("search/", search.DeskSearchView.as_view(), name="search"),
     path("<str:code>/", desk.ProcedureDetailView.as_view(), name="procedure"),
     path("<str:code>/new-revision/", desk.StartRevisionView.as_view(), name="start_revision"),
     path("<str:code>/compare/", desk.CompareView.as_view(), name="compare"),
@@ -23,6 +24,8 @@ desk_patterns = [
 
 manual_patterns = [
     path("", manual.TableOfContentsView.as_view(), name="toc"),
+    # Before <code>/: "SEARCH" cannot be a procedure code (codes have a hyphen).
+    path("search/", search.ManualSearchView.as_view(), name="search"),
     path("<str:code>.pdf", manual.ProcedurePdfView.as_view(), name="procedure_pdf"),
     path("<str:code>/", manual.ProcedureView.as_view(), name="procedure"),
     path("<str:code>/rev/<int:number>.pdf", manual.ProcedurePdfView.as_view(), name="revision_pdf"),

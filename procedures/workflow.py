@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, jobs, notifications, permissions
+from . import audit, jobs, notifications, permissions, search
 from .content import canonical_hash
 from .models import (
     AuditEvent,
@@ -433,6 +433,7 @@ def _make_effective(revision: Revision, actor: User | None) -> None:
             _("Superseded by revision %(number)d") % {"number": revision.number},
         )
     _set_status(revision, "make_effective", actor, "")
+    search.index_revision(revision)  # already indexed when saved; made sure of as it goes live
     jobs.manual_changed(replaced=previous)
     procedure = revision.procedure
     procedure.next_review_on = months_later(

@@ -215,6 +215,10 @@ SOPDESK_PAGE_SIZE = os.environ.get("SOPDESK_PAGE_SIZE", "A4")
 # this many seconds, so that no document can hang a worker.
 SOPDESK_RENDER_MAX_CHARS = int(os.environ.get("SOPDESK_RENDER_MAX_CHARS", "400000"))
 SOPDESK_RENDER_TIMEOUT = int(os.environ.get("SOPDESK_RENDER_TIMEOUT", "120"))
+# PostgreSQL's text-search configuration for the search index ("english", "french",
+# "hungarian", "indonesian", "simple" for no stemming); after changing it, run
+# `manage.py rebuild_search_index`.
+SOPDESK_SEARCH_CONFIG = os.environ.get("SOPDESK_SEARCH_CONFIG", "english")
 
 # Security. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=1.
 SESSION_COOKIE_HTTPONLY = True

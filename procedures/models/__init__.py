@@ -1,6 +1,6 @@
 """SOP Desk's data. documents: people, procedures, revisions, steps, measures; records: what
 the workflow records (rules, signatures, attempts, comments, the audit trail); publishing:
-the rendered documents and builds of the whole manual."""
+the rendered documents and builds of the whole manual; search: the search index."""
 
 from .documents import (
     CODE_PATTERN,
@@ -16,6 +16,7 @@ from .documents import (
 )
 from .publishing import ManualBuild, Rendition
 from .records import ApprovalRule, AuditEvent, Comment, Signature, SigningAttempt
+from .search import SearchDocument
 
 __all__ = [
     "CODE_PATTERN",
@@ -30,6 +31,7 @@ __all__ = [
     "Rendition",
     "Revision",
     "RevisionQuerySet",
+    "SearchDocument",
     "Signature",
     "SigningAttempt",
     "Step",

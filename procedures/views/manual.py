@@ -6,7 +6,6 @@ approved-not-yet-effective revisions are a 404 for everyone on these URLs.
 """
 
 import datetime
-import hashlib
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
@@ -73,16 +72,14 @@ class TableOfContentsView(ManualMixin, TemplateView):
     template_name = "manual/toc.html"
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").strip()
         return super().get_context_data(
-            query=query,
-            listing=self.listing(query),
+            listing=self.listing(),
             build=manual_pdf.latest_done(),
             building=manual_pdf.in_progress(),
             **kwargs,
         )
 
-    def listing(self, query: str) -> str:
+    def listing(self) -> str:
         """The procedures by category, cached under a key that changes whenever what is in
         force can: any act on the audit trail (every status change is there), an approved
         revision's effective date passing (before publish_due runs), a new day (the "new" marks)."""
@@ -97,23 +94,18 @@ class TableOfContentsView(ManualMixin, TemplateView):
                 str(due.timestamp() if due else 0),
                 get_language() or "",
                 str(timezone.localdate()),
-                hashlib.sha256(query.encode()).hexdigest()[:16],
             ]
         )
         listing = cache.get(key)
         if listing is None:
             listing = mark_safe(  # noqa: S308 - rendered by our template, autoescaped
-                render_to_string("manual/_toc_listing.html", self.listing_context(query))
+                render_to_string("manual/_toc_listing.html", self.listing_context())
             )
             cache.set(key, listing, TOC_CACHE_SECONDS)
         return listing
 
-    def listing_context(self, query: str) -> dict:
+    def listing_context(self) -> dict:
         revisions = manual_pdf.in_force_revisions()
-        if query:
-            revisions = revisions.filter(
-                Q(procedure__code__icontains=query) | Q(title__icontains=query)
-            )
         recent = timezone.localdate() - RECENT
         categories: dict = {}
         for revision in revisions:
@@ -121,7 +113,7 @@ class TableOfContentsView(ManualMixin, TemplateView):
                 (revision, timezone.localtime(revision.effective_at).date() >= recent)
             )
         withdrawn = Procedure.objects.exclude(withdrawn_at=None).order_by("code")
-        return {"categories": categories, "query": query, "withdrawn": [] if query else withdrawn}
+        return {"categories": categories, "withdrawn": withdrawn}
 
 
 class ProcedureView(ManualMixin, TemplateView):

@@ -1,0 +1,339 @@
+"""One search() over the manual and the desk, whatever the database.
+
+The index (models.SearchDocument) holds one plain-text document per revision, written whenever
+its content is (`index_revision`, called by services and workflow). The database derives what it
+searches from it (migration 0007): PostgreSQL full-text search on a stored, weighted tsvector under
+a GIN index, or SQLite's FTS5; without FTS5, plain matching. Every backend ranks matches in the
+code or title first, gives highlighted snippets and returns one page of hits in three queries.
+Which revisions a person may find is decided here, never by the caller's template.
+"""
+
+import html
+import math
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from . import permissions
+from .models import CODE_PATTERN, Procedure, Revision, SearchDocument
+from .rendering.markdown import render_markdown
+
+MANUAL = "manual"  # what is in force: what agents read
+DESK = "desk"  # and the drafts, reviews and approved revisions a desk user may see
+PER_PAGE = 20
+MAX_QUERY = 200  # characters: a search box, not a document
+
+START, STOP = "\ue000", "\ue001"  # highlight markers: private-use characters, escaped around
+_MARKERS = re.compile(f"[{START}{STOP}]")
+_WORDS = re.compile(r"\w+")
+_CODE = re.compile(CODE_PATTERN)
+_FTS = "procedures_searchdocument_fts"
+
+
+@dataclass(frozen=True)
+class Hit:
+    revision: Revision
+    title: SafeString  # escaped, matches in <mark>
+    snippet: SafeString
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    hits: list[Hit]
+    total: int
+    number: int  # this page, from 1
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.number * self.per_page)
+
+
+# --- Writing the index --------------------------------------------------------------------
+
+
+def _plain(markdown_text: str) -> str:
+    """What a reader reads of an element: the rendered text, without markup or link targets."""
+    return html.unescape(strip_tags(render_markdown(markdown_text))).strip()
+
+
+def document_text(revision: Revision) -> str:
+    """Every element of the revision as plain text, in the order of the page."""
+    from .content import measures_of, step_rows, steps_of  # content needs services, which needs us
+
+    parts = [_plain(revision.purpose), _plain(revision.scope), _plain(revision.responsibilities)]
+    for row in step_rows(steps_of(revision)):
+        line = f"{row.number}. {_plain(row.step.text)}"
+        parts.append(f"{line} ({row.step.role})" if row.step.role else line)
+    parts.append(_plain(revision.procedure_notes))
+    for measure in measures_of(revision):
+        parts.append(" · ".join(p for p in measure.__dict__.values() if p))
+    for name in ("measures_notes", "documentation", "training", "review_and_approval"):
+        parts.append(_plain(getattr(revision, name)))
+    return _MARKERS.sub("", "\n".join(p for p in parts if p))
+
+
+def index_revision(revision: Revision) -> None:
+    """A revision whose content was just written → its search document says the same."""
+    SearchDocument.objects.update_or_create(
+        revision=revision,
+        defaults={
+            "config": settings.SOPDESK_SEARCH_CONFIG,
+            "code": revision.procedure.code,
+            "title": _MARKERS.sub("", revision.title),
+            "body": document_text(revision),
+        },
+    )
+
+
+# --- Reading it ---------------------------------------------------------------------------
+
+
+def visible_revisions(user, scope: str) -> QuerySet:
+    """The revisions `user` may find: in force for readers; open ones too on the desk."""
+    if scope == DESK and permissions.can_use_desk(user):
+        return Revision.objects.filter(
+            Q(pk__in=Revision.objects.in_force().values("pk"))
+            | Q(status__in=Revision.OPEN_STATUSES)
+        )
+    if permissions.can_read_manual(user):
+        return Revision.objects.in_force()
+    return Revision.objects.none()
+
+
+def code_match(query: str, *, user, scope: str) -> Procedure | None:
+    """The procedure whose code the query is (`cc-qm-003`), if `user` may open it in `scope`."""
+    code = query.strip().upper()
+    if not _CODE.match(code):
+        return None
+    procedure = Procedure.objects.by_code(code).first()
+    if procedure is None:
+        return None
+    if scope == DESK and permissions.can_view_procedure(user, procedure):
+        return procedure
+    if not permissions.can_read_manual(user):
+        return None
+    in_manual = procedure.withdrawn_at is not None or procedure.revision_in_force() is not None
+    return procedure if in_manual else None
+
+
+def search(query: str, *, user, scope: str = MANUAL, page: int = 1) -> Results:
+    """One page of the revisions `user` may find in `scope` with a word starting with each word
+    of `query`, best first: matches in the code or title, then by
+    relevance, then by code."""
+    query = " ".join(query.split())[:MAX_QUERY]
+    if not _WORDS.search(query):
+        return Results(query=query, hits=[], total=0, number=1)
+    visible = visible_revisions(user, scope)
+    backend = _backend()
+    total = backend.count(query, visible)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    number = min(max(1, page), pages)
+    hits = backend.page(query, visible, (number - 1) * PER_PAGE, PER_PAGE) if total else []
+    return Results(query=query, hits=hits, total=total, number=number)
+
+
+def _backend():
+    if connection.vendor == "postgresql":
+        return PostgresBackend
+    if connection.vendor == "sqlite" and _has_fts_table():
+        return Fts5Backend
+    return BasicBackend
+
+
+def _has_fts_table() -> bool:
+    return _FTS in connection.introspection.table_names()
+
+
+def _marked(text: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - escaped first; only our markers become <mark>
+        escape(text).replace(START, "<mark>").replace(STOP, "</mark>")
+    )
+
+
+def _revisions(ids: list[int]) -> dict[int, Revision]:
+    return Revision.objects.select_related("procedure__category").in_bulk(ids)
+
+
+class PostgresBackend:
+    """Full-text search on the stored tsvectors (GIN index); headlines for one page only."""
+
+    @staticmethod
+    def _query(query: str) -> SearchQuery:
+        # Every word as the start of a word, stemmed or as written (the index holds both, see
+        # migrations/_search_index.py): people search as they type, "escalat" finds
+        # "escalation". Words are \w+ only, so nothing typed becomes tsquery syntax.
+        tsquery = None
+        for word in _WORDS.findall(query):
+            either = SearchQuery(
+                f"'{word}':*", config=settings.SOPDESK_SEARCH_CONFIG, search_type="raw"
+            ) | SearchQuery(f"'{word}':*", config="simple", search_type="raw")
+            tsquery = either if tsquery is None else tsquery & either
+        return tsquery
+
+    @classmethod
+    def count(cls, query: str, visible: QuerySet) -> int:
+        return visible.filter(search_document__vector=cls._query(query)).count()
+
+    @classmethod
+    def page(cls, query: str, visible: QuerySet, offset: int, limit: int) -> list[Hit]:
+        tsquery = cls._query(query)
+        ids = list(
+            visible.filter(search_document__vector=tsquery)
+            .annotate(
+                in_head=ExpressionWrapper(
+                    Q(search_document__head=tsquery), output_field=BooleanField()
+                ),
+                rank=SearchRank(
+                    F("search_document__vector"), tsquery, weights=[0.05, 0.1, 0.2, 1.0]
+                ),
+            )
+            .order_by("-in_head", "-rank", "procedure__code", "number")
+            .values_list("pk", flat=True)[offset : offset + limit]
+        )
+        headline = {"config": settings.SOPDESK_SEARCH_CONFIG, "start_sel": START, "stop_sel": STOP}
+        documents = SearchDocument.objects.filter(revision_id__in=ids).annotate(
+            marked_title=SearchHeadline("title", tsquery, highlight_all=True, **headline),
+            snippet=SearchHeadline(
+                "body",
+                tsquery,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+                **headline,
+            ),
+        )
+        found = {d.revision_id: d for d in documents.only("revision_id")}
+        revisions = _revisions(ids)
+        return [
+            Hit(revisions[i], _marked(found[i].marked_title), _marked(found[i].snippet))
+            for i in ids
+            if i in found and i in revisions
+        ]
+
+
+class Fts5Backend:
+    """SQLite's FTS5 table over the search documents (bm25, code and title weighted)."""
+
+    @staticmethod
+    def _match(query: str) -> str:
+        # Each word as a quoted FTS5 string, so the user's text never becomes FTS5 syntax, and
+        # as the start of a word, as on PostgreSQL.
+        return " ".join(f'"{word}"*' for word in _WORDS.findall(query))
+
+    @staticmethod
+    def _from(visible: QuerySet) -> tuple[str, list]:
+        sql, params = visible.values("pk").query.sql_with_params()
+        return (
+            f' FROM "{_FTS}" JOIN "procedures_searchdocument" d ON d.id = "{_FTS}".rowid'
+            f' WHERE "{_FTS}" MATCH %s AND d.revision_id IN ({sql})',
+            params,
+        )
+
+    @classmethod
+    def count(cls, query: str, visible: QuerySet) -> int:
+        where, params = cls._from(visible)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*)" + where, [cls._match(query), *params])
+            return cursor.fetchone()[0]
+
+    @classmethod
+    def page(cls, query: str, visible: QuerySet, offset: int, limit: int) -> list[Hit]:
+        match = cls._match(query)
+        where, params = cls._from(visible)
+        # Only constants and Django's own SQL for `visible` are spliced; all values are params.
+        sql = (
+            f'SELECT d.revision_id, highlight("{_FTS}", 1, %s, %s),'  # noqa: S608
+            f" snippet(\"{_FTS}\", 2, %s, %s, ' … ', 24){where}"
+            f' ORDER BY d.id IN (SELECT rowid FROM "{_FTS}" WHERE "{_FTS}" MATCH %s) DESC,'
+            f' bm25("{_FTS}", 10.0, 10.0, 1.0), d.code LIMIT %s OFFSET %s'
+        )
+        head = "{code title} : (" + match + ")"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [START, STOP, START, STOP, match, *params, head, limit, offset])
+            rows = cursor.fetchall()
+        revisions = _revisions([row[0] for row in rows])
+        return [
+            Hit(revisions[pk], _marked(title), _marked(snippet))
+            for pk, title, snippet in rows
+            if pk in revisions
+        ]
+
+
+class BasicBackend:
+    """Without a full-text index: every word must appear (case-insensitive, as a substring)."""
+
+    @staticmethod
+    def _matching(query: str, visible: QuerySet) -> QuerySet:
+        matching = visible
+        for word in _WORDS.findall(query):
+            matching = matching.filter(
+                Q(search_document__code__icontains=word)
+                | Q(search_document__title__icontains=word)
+                | Q(search_document__body__icontains=word)
+            )
+        return matching
+
+    @classmethod
+    def count(cls, query: str, visible: QuerySet) -> int:
+        return cls._matching(query, visible).count()
+
+    @classmethod
+    def page(cls, query: str, visible: QuerySet, offset: int, limit: int) -> list[Hit]:
+        words = _WORDS.findall(query)
+        in_head = Q()
+        for word in words:
+            in_head &= Q(search_document__code__icontains=word) | Q(
+                search_document__title__icontains=word
+            )
+        ids = list(
+            cls._matching(query, visible)
+            .annotate(in_head=ExpressionWrapper(in_head, output_field=BooleanField()))
+            .order_by("-in_head", "procedure__code", "number")
+            .values_list("pk", flat=True)[offset : offset + limit]
+        )
+        documents = SearchDocument.objects.in_bulk(ids, field_name="revision_id")
+        revisions = _revisions(ids)
+        pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+        return [
+            Hit(
+                revisions[i],
+                _marked(pattern.sub(lambda m: START + m[0] + STOP, documents[i].title)),
+                _marked(_excerpt(documents[i].body, pattern)),
+            )
+            for i in ids
+            if i in documents and i in revisions
+        ]
+
+
+def _excerpt(body: str, pattern: re.Pattern, width: int = 160) -> str:
+    """About `width` characters of `body` around its first match, the matches marked."""
+    found = pattern.search(body)
+    start = max(0, (found.start() if found else 0) - width // 3)
+    text = body[start : start + width]
+    text = ("… " if start else "") + text + (" …" if start + width < len(body) else "")
+    return pattern.sub(lambda m: START + m[0] + STOP, text)
