@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import audit, authoring, desk, manual, review, search
+from .views import audit, authoring, desk, kpis, manual, review, search
 
 desk_patterns = [
     path("", desk.DeskIndexView.as_view(), name="index"),
@@ -24,8 +24,9 @@ desk_patterns = [
 
 manual_patterns = [
     path("", manual.TableOfContentsView.as_view(), name="toc"),
-    # Before <code>/: "SEARCH" cannot be a procedure code (codes have a hyphen).
+    # Before <code>/: "SEARCH" and "KPIS" cannot be procedure codes (codes have a hyphen).
     path("search/", search.ManualSearchView.as_view(), name="search"),
+    path("kpis/", kpis.KpiRegisterView.as_view(), name="kpis"),
     path("<str:code>.pdf", manual.ProcedurePdfView.as_view(), name="procedure_pdf"),
     path("<str:code>/", manual.ProcedureView.as_view(), name="procedure"),
     path("<str:code>/rev/<int:number>.pdf", manual.ProcedurePdfView.as_view(), name="revision_pdf"),

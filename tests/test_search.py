@@ -6,7 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from procedures import search, services
 from procedures.steps import StepData

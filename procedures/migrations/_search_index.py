@@ -27,6 +27,11 @@ POSTGRESQL_ADD = [
     f"""CREATE TRIGGER "{TABLE}_vectors" BEFORE INSERT OR UPDATE ON "{TABLE}"
         FOR EACH ROW EXECUTE FUNCTION sopdesk_search_vectors()""",
     f'CREATE INDEX "{TABLE}_vector_gin" ON "{TABLE}" USING gin ("vector")',
+    # Vectors kept in the row rather than out of line (TOAST): PostgreSQL then sees what reading
+    # them costs and uses the GIN index instead of scanning every row (20 ms instead of 50 ms for
+    # a common word among 10,000 procedures; bench/search.py).
+    f'ALTER TABLE "{TABLE}" ALTER COLUMN "vector" SET STORAGE MAIN, '
+    'ALTER COLUMN "head" SET STORAGE MAIN',
 ]
 POSTGRESQL_REMOVE = [
     f'DROP INDEX IF EXISTS "{TABLE}_vector_gin"',

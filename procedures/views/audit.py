@@ -1,7 +1,6 @@
 """Reading the audit trail: a procedure's history tab, and the whole trail for the document
 controller, filterable by person, procedure and date, exportable as CSV. Read-only."""
 
-import csv
 import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from .. import permissions
+from ..csv_export import csv_response
 from ..models import AuditEvent, User
 from .mixins import DeskMixin, ProcedureMixin
 
@@ -30,12 +30,10 @@ CSV_HEADER = (
 
 
 def _csv(events, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    for e in events.iterator():
-        writer.writerow(
+    return csv_response(
+        filename,
+        CSV_HEADER,
+        (
             [
                 timezone.localtime(e.at).isoformat(),
                 e.actor_name,
@@ -47,16 +45,12 @@ def _csv(events, filename: str) -> HttpResponse:
                 "; ".join(f"{k}: {v[0]!s} → {v[1]!s}" for k, v in e.changes.items())
                 if e.changes
                 else "",
-                _csv_safe(e.reason),
-                _csv_safe(e.target),
+                e.reason,
+                e.target,
             ]
-        )
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: keep it text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+            for e in events.iterator()
+        ),
+    )
 
 
 def _date(value: str | None) -> datetime.date | None:

@@ -1,0 +1,98 @@
+"""The KPI register (/manual/kpis/): every performance measure of every procedure in force, in
+one table, filterable by category and searchable, and as CSV: what the manual commits the center
+to, for the quality team."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from ..csv_export import csv_response
+from ..models import Category, Measure, Revision
+from .manual import ManualMixin
+
+PER_PAGE = 100
+
+
+def _as_int(value: str | None) -> int:
+    try:
+        return int(value) if value else 0
+    except ValueError:
+        return 0
+
+
+class KpiRegisterView(ManualMixin, TemplateView):
+    template_name = "manual/kpis.html"
+
+    def get(self, request, *args, **kwargs):
+        query = " ".join(request.GET.get("q", "").split())[:200]
+        category = _as_int(request.GET.get("category"))
+        measures = self.measures(query, category)
+        if request.GET.get("format") == "csv":
+            return self.csv(measures)
+        page = Paginator(measures, PER_PAGE).get_page(request.GET.get("page"))
+        filters = {"q": query, "category": category or ""}
+        return self.render_to_response(
+            self.get_context_data(
+                page=page,
+                query=query,
+                category=category,
+                categories=Category.objects.order_by("order", "name"),
+                filters=urlencode({k: v for k, v in filters.items() if v}),
+            )
+        )
+
+    @staticmethod
+    def measures(query: str, category: int):
+        measures = Measure.objects.filter(revision__in=Revision.objects.in_force()).select_related(
+            "revision__procedure__category"
+        )
+        if category:
+            measures = measures.filter(revision__procedure__category_id=category)
+        for word in query.split():
+            measures = measures.filter(
+                Q(name__icontains=word)
+                | Q(target__icontains=word)
+                | Q(method__icontains=word)
+                | Q(frequency__icontains=word)
+                | Q(revision__title__icontains=word)
+                | Q(revision__procedure__code__icontains=word)
+            )
+        return measures.order_by(
+            "revision__procedure__category__order",
+            "revision__procedure__category__name",
+            "revision__procedure__code",
+            "position",
+            "pk",
+        )
+
+    @staticmethod
+    def csv(measures):
+        header = [
+            _("Category"),
+            _("Procedure"),
+            _("Title"),
+            _("Revision"),
+            _("Effective"),
+            _("Measure"),
+            _("Target"),
+            _("How it is measured"),
+            _("How often"),
+        ]
+        rows = (
+            [
+                m.revision.procedure.category.name,
+                m.revision.procedure.code,
+                m.revision.title,
+                m.revision.number,
+                timezone.localtime(m.revision.effective_at).date().isoformat(),
+                m.name,
+                m.target,
+                m.method,
+                m.frequency,
+            ]
+            for m in measures.iterator(chunk_size=500)
+        )
+        return csv_response("sopdesk-kpi-register.csv", header, rows)
