@@ -216,10 +216,7 @@ class PostgresBackend:
                 rank=SearchRank(F("search_document__vector"), tsquery, weights=RANK_WEIGHTS)
             )
             order.insert(1, "-rank")
-        with cls._using_the_index():
-            ids = list(
-                ranked.order_by(*order).values_list("pk", flat=True)[offset : offset + limit]
-            )
+        ids = list(ranked.order_by(*order).values_list("pk", flat=True)[offset : offset + limit])
         headline = {"config": settings.SOPDESK_SEARCH_CONFIG, "start_sel": START, "stop_sel": STOP}
         documents = SearchDocument.objects.filter(revision_id__in=ids).annotate(
             marked_title=SearchHeadline("title", tsquery, highlight_all=True, **headline),
