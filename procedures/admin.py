@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import audit, permissions
-from .models import ApprovalRule, AuditEvent, Category, Procedure, Revision, User
+from .models import ApprovalRule, AuditEvent, Category, Procedure, Revision, Team, User
 
 
 class AuditedAdminMixin:
@@ -87,21 +87,45 @@ class ReadOnlyHistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(User)
 class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
-    list_display = ("username", "first_name", "last_name", "email", "role_names", "is_active")
-    list_filter = ("groups", "is_active", "is_staff")
+    list_display = (
+        "username", "first_name", "last_name", "email", "role_names", "team", "is_active",
+    )  # fmt: skip
+    list_filter = ("groups", "team", "is_active", "is_staff")
+    fieldsets = (*UserAdmin.fieldsets, (_("Team"), {"fields": ("team",)}))
+    add_fieldsets = (*UserAdmin.add_fieldsets, (_("Team"), {"fields": ("team",)}))
 
     @admin.display(description=_("roles"))
     def role_names(self, user: User) -> str:
         return ", ".join(sorted(g.name for g in user.groups.all()))
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        return super().get_queryset(request).select_related("team").prefetch_related("groups")
 
     def get_readonly_fields(self, request, obj=None):
         # A document controller manages people and roles, not superuser powers.
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
         return ("is_superuser", "user_permissions", "last_login", "date_joined")
+
+
+@admin.register(Team)
+class TeamAdmin(ReadOnlyHistoryAdmin):
+    """Teams and their supervisors; agents join a team on their user page."""
+
+    list_display = ("name", "supervisor", "agents")
+    ordering = ("name",)
+    list_select_related = ("supervisor",)
+
+    @admin.display(description=_("agents"))
+    def agents(self, team: Team) -> int:
+        return team.members.filter(groups__name=permissions.AGENT, is_active=True).count()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "supervisor":
+            kwargs["queryset"] = User.objects.filter(
+                groups__name=permissions.SUPERVISOR, is_active=True
+            ).order_by("first_name", "last_name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ApprovalRuleInline(admin.StackedInline):
@@ -133,7 +157,14 @@ class CategoryAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(Procedure)
 class ProcedureAdmin(ReadOnlyHistoryAdmin):
-    list_display = ("code", "category", "owner", "review_interval_months")
+    list_display = (
+        "code",
+        "category",
+        "owner",
+        "review_interval_months",
+        "acknowledge_within_days",
+    )
+    filter_horizontal = ("audience",)
     list_filter = ("category",)
     search_fields = ("code",)
     list_select_related = ("category", "owner")

@@ -14,5 +14,6 @@ def navigation(request) -> dict:
             "create": permissions.can_create_procedure(user),
             "admin": permissions.can_manage_catalogue(user) and user.is_staff,
             "audit": permissions.can_read_audit_log(user),
+            "reading": permissions.can_follow_reading(user),
         },
     }

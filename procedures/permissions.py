@@ -136,3 +136,32 @@ def can_read_manual(user: AnyUser) -> bool:
 def can_preview_pdf(user: AnyUser, revision: Revision) -> bool:
     """A draft's or a review's PDF (watermarked) is for the desk, like the revision itself."""
     return can_use_desk(user)
+
+
+def is_agent(user: AnyUser) -> bool:
+    return AGENT in roles_of(user)
+
+
+def is_in_audience(user: AnyUser, procedure: Procedure) -> bool:
+    """A procedure is for every agent unless it names teams; then for those teams' agents."""
+    teams = [team.pk for team in procedure.audience.all()]
+    return not teams or user.team_id in teams
+
+
+def must_acknowledge(user: AnyUser, revision: Revision, in_force: Revision | None) -> bool:
+    """Agents confirm reading the revision in force of the procedures meant for them."""
+    return (
+        is_agent(user)
+        and in_force is not None
+        and in_force.pk == revision.pk
+        and is_in_audience(user, revision.procedure)
+    )
+
+
+def can_follow_reading(user: AnyUser) -> bool:
+    """Supervisors follow their teams' reading; managers and document controllers every team's."""
+    return is_supervisor(user) or is_manager(user) or is_document_controller(user)
+
+
+def sees_every_team(user: AnyUser) -> bool:
+    return is_manager(user) or is_document_controller(user)

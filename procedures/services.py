@@ -14,7 +14,17 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from . import audit, notifications, permissions, search
-from .models import AuditEvent, Category, Comment, Measure, Procedure, Revision, Step, User
+from .models import (
+    Acknowledgement,
+    AuditEvent,
+    Category,
+    Comment,
+    Measure,
+    Procedure,
+    Revision,
+    Step,
+    User,
+)
 from .steps import StepData, normalise, validate_steps
 
 # The revision fields a draft editor writes; everything else is set by the system.
@@ -378,3 +388,28 @@ def add_comment(
             locked, _("new comment from %(name)s") % {"name": author.display_name}, body.strip()
         )
     return comment
+
+
+@transaction.atomic
+def acknowledge(*, agent: User, revision: Revision) -> Acknowledgement:
+    """An agent who must read the revision in force → their acknowledgement of it, on the audit
+    trail. Idempotent: a second click returns the first acknowledgement."""
+    procedure = Procedure.objects.get(pk=revision.procedure_id)
+    in_force = procedure.revision_in_force()
+    revision = Revision.objects.select_related("procedure").get(pk=revision.pk)
+    if not permissions.must_acknowledge(agent, revision, in_force):
+        raise NotAllowed(
+            _(
+                "Only the agents it is meant for acknowledge %(code)s, and only the revision in force."
+            )
+            % {"code": procedure.code}
+        )
+    acknowledgement, created = Acknowledgement.objects.get_or_create(revision=revision, agent=agent)
+    if created:
+        audit.record(
+            action=AuditEvent.Action.ACKNOWLEDGED,
+            actor=agent,
+            revision=revision,
+            reason=_("Read and understood"),
+        )
+    return acknowledgement

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import audit, authoring, desk, kpis, manual, review, search
+from .views import audit, authoring, desk, kpis, manual, reading, review, search
 
 desk_patterns = [
     path("", desk.DeskIndexView.as_view(), name="index"),
@@ -8,6 +8,7 @@ desk_patterns = [
     path("preview/", authoring.MarkdownPreviewView.as_view(), name="preview"),
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
     path("search/", search.DeskSearchView.as_view(), name="search"),
+    path("reading/", reading.ReadingDashboardView.as_view(), name="reading"),
     path("<str:code>/", desk.ProcedureDetailView.as_view(), name="procedure"),
     path("<str:code>/new-revision/", desk.StartRevisionView.as_view(), name="start_revision"),
     path("<str:code>/compare/", desk.CompareView.as_view(), name="compare"),
@@ -24,14 +25,21 @@ desk_patterns = [
 
 manual_patterns = [
     path("", manual.TableOfContentsView.as_view(), name="toc"),
-    # Before <code>/: "SEARCH" and "KPIS" cannot be procedure codes (codes have a hyphen).
+    # Before <code>/. Procedure URLs are canonical in capitals (/manual/TO-READ/ would still be
+    # a procedure coded TO-READ); these lower-case paths are the manual's own pages.
     path("search/", search.ManualSearchView.as_view(), name="search"),
     path("kpis/", kpis.KpiRegisterView.as_view(), name="kpis"),
+    path("to-read/", reading.ToReadView.as_view(), name="to_read"),
     path("<str:code>.pdf", manual.ProcedurePdfView.as_view(), name="procedure_pdf"),
     path("<str:code>/", manual.ProcedureView.as_view(), name="procedure"),
     path("<str:code>/rev/<int:number>.pdf", manual.ProcedurePdfView.as_view(), name="revision_pdf"),
     path("<str:code>/rev/<int:number>/", manual.ProcedureView.as_view(), name="revision"),
     path("<str:code>/rev/<int:number>/changes/", manual.RedlineView.as_view(), name="changes"),
+    path(
+        "<str:code>/rev/<int:number>/acknowledge/",
+        reading.AcknowledgeView.as_view(),
+        name="acknowledge",
+    ),
 ]
 
 urlpatterns = [

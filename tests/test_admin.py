@@ -46,7 +46,12 @@ def test_document_controller_changes_a_procedures_owner_to_another_supervisor(
 
     response = admin_client.post(
         url,
-        {"category": procedure.category.pk, "owner": supervisor2.pk, "review_interval_months": 6},
+        {
+            "category": procedure.category.pk,
+            "owner": supervisor2.pk,
+            "review_interval_months": 6,
+            "acknowledge_within_days": 7,
+        },
     )
 
     assert response.status_code == 302

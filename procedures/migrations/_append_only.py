@@ -8,6 +8,9 @@ def append_only(*models: tuple[str, str]):
         return [apps.get_model(app, model)._meta.db_table for app, model in models]
 
     def add(apps, schema_editor):
+        # Idempotent: also restores a trigger that SQLite dropped when a migration rebuilt the
+        # table (which it does for many AlterField/AddField operations).
+        remove(apps, schema_editor)
         vendor = schema_editor.connection.vendor
         for table in tables(apps):
             if vendor == "postgresql":  # sopdesk_refuse_change() comes from migration 0004

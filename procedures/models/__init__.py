@@ -11,15 +11,24 @@ from .documents import (
     Revision,
     RevisionQuerySet,
     Step,
+    Team,
     User,
     code_validator,
 )
 from .publishing import ManualBuild, Rendition
-from .records import ApprovalRule, AuditEvent, Comment, Signature, SigningAttempt
+from .records import (
+    Acknowledgement,
+    ApprovalRule,
+    AuditEvent,
+    Comment,
+    Signature,
+    SigningAttempt,
+)
 from .search import SearchDocument
 
 __all__ = [
     "CODE_PATTERN",
+    "Acknowledgement",
     "ApprovalRule",
     "AuditEvent",
     "Category",
@@ -35,6 +44,7 @@ __all__ = [
     "Signature",
     "SigningAttempt",
     "Step",
+    "Team",
     "User",
     "code_validator",
 ]

@@ -31,9 +31,38 @@ code_validator = RegexValidator(
 )
 
 
+class Team(models.Model):
+    """A team of agents and its supervisor (typically up to 12–15 agents)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    supervisor = models.ForeignKey(
+        "User",
+        on_delete=models.PROTECT,
+        related_name="supervised_teams",
+        verbose_name=_("supervisor"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person using SOP Desk. Roles are the groups of roles.py."""
 
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("team"),
+        help_text=_("The agent's team: its supervisor follows who has read what."),
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
@@ -117,6 +146,18 @@ class Procedure(models.Model):
         _("review interval (months)"),
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    audience = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="procedures",
+        verbose_name=_("teams that must read it"),
+        help_text=_("Leave empty for all agents."),
+    )
+    acknowledge_within_days = models.PositiveSmallIntegerField(
+        _("read and acknowledge within (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     next_review_on = models.DateField(_("next review due"), null=True, blank=True)

@@ -188,6 +188,7 @@ class AuditEvent(models.Model):
         WITHDRAWAL_REQUESTED = "WITHDRAWAL_REQUESTED", _("Withdrawal requested")
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
         ADMIN_CHANGE = "ADMIN_CHANGE", _("Administrative change")
+        ACKNOWLEDGED = "ACKNOWLEDGED", _("Read and acknowledged")
 
     at = models.DateTimeField(_("when"), default=now, db_index=True)
     actor = models.ForeignKey(
@@ -231,3 +232,34 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
+
+
+class Acknowledgement(models.Model):
+    """An agent's confirmation: "I have read and understood this procedure". Append-only; it
+    stays with its revision when a newer one supersedes it."""
+
+    revision = models.ForeignKey(
+        Revision,
+        on_delete=models.PROTECT,
+        related_name="acknowledgements",
+        verbose_name=_("revision"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="acknowledgements",
+        verbose_name=_("agent"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), default=now)
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "agent"], name="one_acknowledgement_per_agent_and_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} · {self.revision}"

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from .. import manual_pdf, permissions, publishing
+from .. import manual_pdf, permissions, publishing, reading
 from ..content import canonical_hash, snapshot_of
 from ..diff import compare
 from ..models import AuditEvent, Procedure, Rendition, Revision, Signature
@@ -74,6 +74,7 @@ class TableOfContentsView(ManualMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             listing=self.listing(),
+            to_read=reading.to_read(self.request.user),
             build=manual_pdf.latest_done(),
             building=manual_pdf.in_progress(),
             **kwargs,
@@ -141,6 +142,7 @@ class ProcedureView(ManualMixin, TemplateView):
                 procedure=procedure,
                 revision=revision,
                 article=self.article(procedure, revision, current),
+                reading=reading.panel(request.user, procedure, revision, current),
             )
         )
 

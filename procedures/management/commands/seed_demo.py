@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from procedures import services, workflow
 from procedures.content import measures_of, steps_of
-from procedures.models import ApprovalRule, Category, Procedure, Revision, User
+from procedures.models import ApprovalRule, Category, Procedure, Revision, Team, User
 from procedures.steps import StepData
 
 from ._demo_manual import CATEGORIES, LIFECYCLE, PROCEDURES, REVIEW, REVISIONS, USERS
@@ -71,12 +71,28 @@ class Command(BaseCommand):
                 continue
             self._procedure(spec)
             created += 1
+        self._teams()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(self.users)} users (password {DEMO_PASSWORD!r}), "
                 f"{created} procedures created, {Procedure.objects.count()} in all."
             )
         )
+
+    def _teams(self) -> None:
+        """Maria Santos's team (agent and agent2); agent2 has confirmed one procedure already."""
+        team, _created = Team.objects.get_or_create(
+            name="Team Santos", defaults={"supervisor": self.users["supervisor"]}
+        )
+        for username in ("agent", "agent2"):
+            agent = self.users[username]
+            if agent.team_id is None:
+                agent.team = team
+                agent.save(update_fields=["team"])
+        hold = Procedure.objects.by_code("CC-CH-002").first()
+        in_force = hold.revision_in_force() if hold else None
+        if in_force is not None:
+            services.acknowledge(agent=self.users["agent2"], revision=in_force)
 
     def _user(self, username: str, first: str, last: str, role: str) -> User:
         user, created = User.objects.get_or_create(

@@ -1,0 +1,173 @@
+"""Read and acknowledge: what each agent still has to read, and each team's status.
+
+Nothing is stored per agent until they acknowledge: "to read" is every revision in force of a
+procedure meant for them (all agents, or their team) that they have not acknowledged. It is due
+`acknowledge_within_days` after it came into force, or after the agent joined if that is later.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import permissions
+from .content import snapshot_of
+from .diff import compare
+from .models import Acknowledgement, Revision, Team, User
+
+ACKNOWLEDGED, OUTSTANDING, OVERDUE = "ACKNOWLEDGED", "OUTSTANDING", "OVERDUE"
+
+
+@dataclass(frozen=True)
+class ReadItem:
+    revision: Revision
+    due_at: datetime.datetime
+    overdue: bool
+
+
+def due_at(revision: Revision, agent: User) -> datetime.datetime:
+    start = max(revision.effective_at, agent.date_joined)
+    return start + datetime.timedelta(days=revision.procedure.acknowledge_within_days)
+
+
+def meant_for(team_id: int | None) -> QuerySet:
+    """Revisions in force of the procedures meant for the agents of this team (or of none)."""
+    audience = Q(procedure__audience=None)
+    if team_id:
+        audience |= Q(procedure__audience=team_id)
+    return (
+        Revision.objects.in_force()
+        .filter(pk__in=Revision.objects.filter(audience).values("pk"))
+        .select_related("procedure")
+    )
+
+
+def to_read(agent: User, now: datetime.datetime | None = None) -> list[ReadItem]:
+    """What the agent has still to read and acknowledge, overdue first, then soonest due."""
+    if not permissions.is_agent(agent):
+        return []
+    now = now or timezone.now()
+    revisions = meant_for(agent.team_id).exclude(acknowledgements__agent=agent)
+    items = [ReadItem(r, due_at(r, agent), due_at(r, agent) < now) for r in revisions]
+    return sorted(items, key=lambda item: (not item.overdue, item.due_at, item.revision.pk))
+
+
+def last_acknowledged(agent: User, revision: Revision) -> Revision | None:
+    """The latest earlier revision of the same procedure this agent acknowledged."""
+    return (
+        Revision.objects.filter(
+            procedure_id=revision.procedure_id,
+            number__lt=revision.number,
+            acknowledgements__agent=agent,
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def teams_for(user: User) -> QuerySet:
+    teams = Team.objects.select_related("supervisor").order_by("name")
+    if permissions.sees_every_team(user):
+        return teams
+    if permissions.is_supervisor(user):
+        return teams.filter(supervisor=user)
+    return teams.none()
+
+
+@dataclass
+class Cell:
+    status: str
+    due_at: datetime.datetime
+    acknowledged_at: datetime.datetime | None = None
+
+
+@dataclass
+class RevisionRow:
+    revision: Revision
+    cells: list[Cell] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(cell.status == status for cell in self.cells)
+
+    @property
+    def acknowledged(self) -> int:
+        return self.count(ACKNOWLEDGED)
+
+    @property
+    def outstanding(self) -> int:
+        return self.count(OUTSTANDING)
+
+    @property
+    def overdue(self) -> int:
+        return self.count(OVERDUE)
+
+
+@dataclass
+class AgentRow:
+    agent: User
+    acknowledged: int = 0
+    outstanding: int = 0
+    overdue: list[Revision] = field(default_factory=list)
+
+
+@dataclass
+class TeamStatus:
+    team: Team
+    agents: list[User]
+    revisions: list[RevisionRow]
+    by_agent: list[AgentRow]
+
+
+def team_status(team: Team, now: datetime.datetime | None = None) -> TeamStatus:
+    """Per revision in force and per agent of the team: acknowledged, outstanding, overdue.
+    Three queries whatever the size of the team or the manual."""
+    now = now or timezone.now()
+    agents = list(
+        team.members.filter(groups__name=permissions.AGENT, is_active=True).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
+    revisions = list(meant_for(team.pk).order_by("procedure__code"))
+    acknowledged = {
+        (revision_id, agent_id): at
+        for revision_id, agent_id, at in Acknowledgement.objects.filter(
+            agent__in=[a.pk for a in agents], revision__in=meant_for(team.pk).values("pk")
+        ).values_list("revision_id", "agent_id", "acknowledged_at")
+    }
+    rows, by_agent = [], {a.pk: AgentRow(a) for a in agents}
+    for revision in revisions:
+        row = RevisionRow(revision)
+        for agent in agents:
+            due = due_at(revision, agent)
+            at = acknowledged.get((revision.pk, agent.pk))
+            if at is not None:
+                row.cells.append(Cell(ACKNOWLEDGED, due, at))
+                by_agent[agent.pk].acknowledged += 1
+            elif due < now:
+                row.cells.append(Cell(OVERDUE, due))
+                by_agent[agent.pk].overdue.append(revision)
+            else:
+                row.cells.append(Cell(OUTSTANDING, due))
+                by_agent[agent.pk].outstanding += 1
+        rows.append(row)
+    return TeamStatus(team, agents, rows, list(by_agent.values()))
+
+
+def panel(user: User, procedure, revision: Revision, current: Revision | None) -> dict | None:
+    """What an agent who has still to acknowledge this revision sees above it: when it is due,
+    and what changed since the revision they last acknowledged."""
+    if not permissions.must_acknowledge(user, revision, current):
+        return None
+    done = revision.acknowledgements.filter(agent=user).first()
+    if done is not None:
+        return {"done": done}
+    revision.procedure = procedure
+    due = due_at(revision, user)
+    since = last_acknowledged(user, revision)
+    return {
+        "due_at": due,
+        "overdue": due < timezone.now(),
+        "since": since,
+        "sections": compare(snapshot_of(since), snapshot_of(revision)) if since else [],
+    }
