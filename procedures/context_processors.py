@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from . import permissions
+from . import notifications, permissions
 
 
 def navigation(request) -> dict:
@@ -15,5 +15,8 @@ def navigation(request) -> dict:
             "admin": permissions.can_manage_catalogue(user) and user.is_staff,
             "audit": permissions.can_read_audit_log(user),
             "reading": permissions.can_follow_reading(user),
+            "agent": permissions.is_agent(user),
+            "feedback": permissions.can_use_desk(user),
+            "unread": notifications.unread_count(user),
         },
     }

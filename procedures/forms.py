@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from . import permissions
 from .content import Snapshot
-from .models import Category, Comment, Procedure, Revision, Step, User, code_validator
+from .models import (
+    Category,
+    Comment,
+    Feedback,
+    Procedure,
+    Revision,
+    Step,
+    User,
+    code_validator,
+)
 from .services import CONTENT_FIELDS, DraftContent, MeasureData
 from .steps import StepData
 
@@ -284,3 +293,53 @@ class WithdrawalForm(forms.Form):
         self.fields["replaced_by"].queryset = Procedure.objects.exclude(pk=procedure.pk).order_by(
             "code"
         )
+
+
+class FeedbackForm(forms.Form):
+    """What an agent tells the owner. The step list is the revision's, numbered as on the page."""
+
+    element = forms.ChoiceField(
+        label=_("About"), choices=Feedback.Element.choices, initial=Feedback.Element.GENERAL
+    )
+    step_key = forms.ChoiceField(label=_("Step (optional)"), required=False)
+    body = forms.CharField(
+        label=_("Your feedback"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "What does not work on the phone, and what would work better? The owner replies here."
+        ),
+    )
+
+    def __init__(self, *args, step_choices: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step_key"].choices = [("", _("— no particular step —")), *step_choices]
+        if not step_choices:
+            del self.fields["step_key"]
+
+
+class FeedbackReplyForm(forms.Form):
+    """The owner's answer: a reply the sender reads, and perhaps a new status."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    body = forms.CharField(
+        label=_("Reply"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The sender reads it. Say why when you decline."),
+    )
+
+    def __init__(self, *args, current: str, allowed: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        label = Feedback.Status(current).label
+        self.fields["status"].choices = [
+            ("", _("Keep as %(status)s") % {"status": label.lower()}),
+            *((value, label) for value, label in Feedback.Status.choices if value in allowed),
+        ]
+
+
+class FollowUpForm(forms.Form):
+    body = forms.CharField(
+        label=_("Add to your feedback"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,15 +1,17 @@
-"""E-mail notifications, sent after the transaction that caused them commits, never inside it."""
+"""Notifications: in the app (a Notification row, the unread badge) and by e-mail. E-mail goes
+after the transaction that caused it commits, never inside it."""
 
 import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Revision, User
+from .models import Notification, Revision, User
 
 logger = logging.getLogger(__name__)
 
@@ -77,4 +79,49 @@ def signing_locked(user: User, revision: Revision, controllers: Iterable[User]) 
             "number": revision.number,
             "link": _link(revision),
         },
+    )
+
+
+def _send_each(messages: list[tuple[str, str, str, list[str]]]) -> None:
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except Exception:  # as in _send: the act stands, the outage is logged
+        logger.exception("Could not send %d notification e-mails", len(messages))
+
+
+def post(
+    users: Iterable[User], *, kind: str, params: dict, url: str, detail: str = ""
+) -> list[Notification]:
+    """One in-app notification per user, and one e-mail each (nobody sees the others' addresses)
+    once the transaction commits. The e-mail carries the detail (the feedback, the reply)."""
+    people = {u.pk: u for u in users if u.is_active}.values()
+    notes = Notification.objects.bulk_create(
+        Notification(recipient=u, kind=kind, params=params, url=url) for u in people
+    )
+    link = settings.SOPDESK_BASE_URL.rstrip("/") + url
+    messages = [
+        (
+            note.message(),
+            "\n\n".join(part for part in (note.message(), detail, link) if part),
+            settings.DEFAULT_FROM_EMAIL,
+            [note.recipient.email],
+        )
+        for note in notes
+        if note.recipient.email
+    ]
+    if messages:
+        transaction.on_commit(lambda: _send_each(messages))
+    return notes
+
+
+def unread_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def mark_read(user: User, url: str) -> int:
+    """Opening the page a notification points to reads it."""
+    return Notification.objects.filter(recipient=user, url=url, read_at=None).update(
+        read_at=timezone.now()
     )

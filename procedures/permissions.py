@@ -6,7 +6,7 @@ Document controller. A superuser counts as a document controller.
 
 from django.contrib.auth.models import AnonymousUser
 
-from .models import Procedure, Revision, User
+from .models import Feedback, Procedure, Revision, User
 
 AGENT = "Agent"
 SUPERVISOR = "Supervisor"
@@ -165,3 +165,27 @@ def can_follow_reading(user: AnyUser) -> bool:
 
 def sees_every_team(user: AnyUser) -> bool:
     return is_manager(user) or is_document_controller(user)
+
+
+def can_send_feedback(user: AnyUser, procedure: Procedure) -> bool:
+    """Every reader of the manual tells the owner what does not work, except the owner."""
+    return can_read_manual(user) and procedure.owner_id != user.pk
+
+
+def sees_all_feedback(user: AnyUser) -> bool:
+    """Managers and document controllers see all feedback; a supervisor their procedures'."""
+    return is_manager(user) or is_document_controller(user)
+
+
+def can_handle_feedback(user: AnyUser, feedback: Feedback) -> bool:
+    """The procedure's owner answers feedback and sets its status; so may those who see it all."""
+    return sees_all_feedback(user) or (
+        is_supervisor(user) and feedback.procedure.owner_id == user.pk
+    )
+
+
+def can_see_feedback(user: AnyUser, feedback: Feedback) -> bool:
+    """Its author and those who handle it; no other agent, whatever the URL."""
+    return user.is_authenticated and (
+        feedback.author_id == user.pk or can_handle_feedback(user, feedback)
+    )

@@ -9,12 +9,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from . import permissions
+from . import notifications, permissions
 from .content import snapshot_of
 from .diff import compare
-from .models import Acknowledgement, Revision, Team, User
+from .models import Acknowledgement, Notification, Revision, Team, User
 
 ACKNOWLEDGED, OUTSTANDING, OVERDUE = "ACKNOWLEDGED", "OUTSTANDING", "OVERDUE"
 
@@ -63,6 +64,31 @@ def last_acknowledged(agent: User, revision: Revision) -> Revision | None:
         )
         .order_by("-number")
         .first()
+    )
+
+
+def agents_meant_for(procedure) -> QuerySet:
+    """The active agents a procedure is for: all of them, or those of its teams."""
+    agents = User.objects.filter(groups__name=permissions.AGENT, is_active=True)
+    teams = list(procedure.audience.values_list("pk", flat=True))
+    return agents.filter(team__in=teams) if teams else agents
+
+
+def announce(revision: Revision) -> None:
+    """A revision just came into force: each agent it is meant for is told it is on their list."""
+    procedure = revision.procedure
+    due = revision.effective_at + datetime.timedelta(days=procedure.acknowledge_within_days)
+    notifications.post(
+        agents_meant_for(procedure),
+        kind=Notification.Kind.TO_READ,
+        params={
+            "code": procedure.code,
+            "number": revision.number,
+            "title": revision.title,
+            "due": timezone.localdate(due).isoformat(),
+        },
+        url=reverse("manual:procedure", kwargs={"code": procedure.code}),
+        detail=revision.title,
     )
 
 

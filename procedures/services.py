@@ -1,4 +1,5 @@
-"""Writes that change no status: create a procedure, save a draft, start a revision.
+"""Writes that change no status: create a procedure, save a draft, start a revision, comment,
+acknowledge (feedback has its own module, feedback.py).
 
 Each function is atomic, locks the rows it changes, records the user and a reason in the
 history (django-simple-history) and refuses with an exception defined here, whose message
@@ -20,6 +21,7 @@ from .models import (
     Category,
     Comment,
     Measure,
+    Notification,
     Procedure,
     Revision,
     Step,
@@ -405,6 +407,13 @@ def acknowledge(*, agent: User, revision: Revision) -> Acknowledgement:
             % {"code": procedure.code}
         )
     acknowledgement, created = Acknowledgement.objects.get_or_create(revision=revision, agent=agent)
+    Notification.objects.filter(
+        recipient=agent,
+        kind=Notification.Kind.TO_READ,
+        read_at=None,
+        params__code=procedure.code,
+        params__number=revision.number,
+    ).update(read_at=acknowledgement.acknowledged_at)
     if created:
         audit.record(
             action=AuditEvent.Action.ACKNOWLEDGED,

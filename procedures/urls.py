@@ -1,6 +1,17 @@
 from django.urls import include, path
 
-from .views import audit, authoring, desk, kpis, manual, reading, review, search
+from .views import (
+    audit,
+    authoring,
+    desk,
+    feedback,
+    kpis,
+    manual,
+    notifications,
+    reading,
+    review,
+    search,
+)
 
 desk_patterns = [
     path("", desk.DeskIndexView.as_view(), name="index"),
@@ -9,6 +20,13 @@ desk_patterns = [
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
     path("search/", search.DeskSearchView.as_view(), name="search"),
     path("reading/", reading.ReadingDashboardView.as_view(), name="reading"),
+    path("feedback/", feedback.FeedbackInboxView.as_view(), name="feedback"),
+    path("feedback/<int:pk>/", feedback.FeedbackDetailView.as_view(), name="feedback_detail"),
+    path(
+        "feedback/<int:pk>/start-revision/",
+        feedback.StartRevisionFromFeedbackView.as_view(),
+        name="feedback_start_revision",
+    ),
     path("<str:code>/", desk.ProcedureDetailView.as_view(), name="procedure"),
     path("<str:code>/new-revision/", desk.StartRevisionView.as_view(), name="start_revision"),
     path("<str:code>/compare/", desk.CompareView.as_view(), name="compare"),
@@ -30,6 +48,8 @@ manual_patterns = [
     path("search/", search.ManualSearchView.as_view(), name="search"),
     path("kpis/", kpis.KpiRegisterView.as_view(), name="kpis"),
     path("to-read/", reading.ToReadView.as_view(), name="to_read"),
+    path("feedback/", feedback.MyFeedbackView.as_view(), name="my_feedback"),
+    path("feedback/<int:pk>/", feedback.MyFeedbackDetailView.as_view(), name="feedback_detail"),
     path("<str:code>.pdf", manual.ProcedurePdfView.as_view(), name="procedure_pdf"),
     path("<str:code>/", manual.ProcedureView.as_view(), name="procedure"),
     path("<str:code>/rev/<int:number>.pdf", manual.ProcedurePdfView.as_view(), name="revision_pdf"),
@@ -40,11 +60,22 @@ manual_patterns = [
         reading.AcknowledgeView.as_view(),
         name="acknowledge",
     ),
+    path(
+        "<str:code>/rev/<int:number>/feedback/",
+        feedback.SendFeedbackView.as_view(),
+        name="send_feedback",
+    ),
 ]
 
 urlpatterns = [
     path("", desk.home, name="home"),
     path("desk/", include((desk_patterns, "desk"))),
     path("manual.pdf", manual.ManualPdfView.as_view(), name="manual_pdf"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/",
+        notifications.OpenNotificationView.as_view(),
+        name="notification_open",
+    ),
     path("manual/", include((manual_patterns, "manual"))),
 ]

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, jobs, notifications, permissions, search
+from . import audit, feedback, jobs, notifications, permissions, reading, search
 from .content import canonical_hash
 from .models import (
     AuditEvent,
@@ -448,6 +448,8 @@ def _make_effective(revision: Revision, actor: User | None) -> None:
         ["next_review_on", "withdrawal_requested_at", "withdrawn_at", "withdrawal_requested_by"],
     )
     notifications.revision_changed(revision, _("now effective"))
+    reading.announce(revision)
+    feedback.revision_in_force(revision)
 
 
 @transaction.atomic

@@ -468,7 +468,15 @@ def test_every_append_only_table_has_its_trigger(db):
     from django.apps import apps
     from django.db import connection
 
-    names = ["AuditEvent", "Signature", "SigningAttempt", "Comment", "Rendition", "Acknowledgement"]
+    names = [
+        "AuditEvent",
+        "Signature",
+        "SigningAttempt",
+        "Comment",
+        "Rendition",
+        "Acknowledgement",
+        "FeedbackReply",
+    ]
     names += [
         m.__name__
         for m in apps.get_app_config("procedures").get_models()
@@ -484,7 +492,7 @@ def test_every_append_only_table_has_its_trigger(db):
     expected = {
         f"{apps.get_model('procedures', name)._meta.db_table}_append_only" for name in names
     }
-    assert len(expected) == 13
+    assert len(expected) == 14
     assert expected <= triggers
 
 

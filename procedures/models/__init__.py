@@ -1,6 +1,7 @@
 """SOP Desk's data. documents: people, procedures, revisions, steps, measures; records: what
 the workflow records (rules, signatures, attempts, comments, the audit trail); publishing:
-the rendered documents and builds of the whole manual; search: the search index."""
+the rendered documents and builds of the whole manual; search: the search index; feedback:
+agents' feedback, its replies, in-app notifications."""
 
 from .documents import (
     CODE_PATTERN,
@@ -15,6 +16,7 @@ from .documents import (
     User,
     code_validator,
 )
+from .feedback import Feedback, FeedbackReply, Notification
 from .publishing import ManualBuild, Rendition
 from .records import (
     Acknowledgement,
@@ -33,8 +35,11 @@ __all__ = [
     "AuditEvent",
     "Category",
     "Comment",
+    "Feedback",
+    "FeedbackReply",
     "ManualBuild",
     "Measure",
+    "Notification",
     "Procedure",
     "ProcedureQuerySet",
     "Rendition",

@@ -189,6 +189,9 @@ class AuditEvent(models.Model):
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
         ADMIN_CHANGE = "ADMIN_CHANGE", _("Administrative change")
         ACKNOWLEDGED = "ACKNOWLEDGED", _("Read and acknowledged")
+        FEEDBACK_RECEIVED = "FEEDBACK_RECEIVED", _("Feedback received")
+        FEEDBACK_ANSWERED = "FEEDBACK_ANSWERED", _("Feedback answered")
+        FEEDBACK_LINKED = "FEEDBACK_LINKED", _("Feedback linked to a revision")
 
     at = models.DateTimeField(_("when"), default=now, db_index=True)
     actor = models.ForeignKey(

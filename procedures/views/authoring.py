@@ -15,6 +15,7 @@ from ..forms import DraftEditor
 from ..models import Revision, Step
 from ..rendering.markdown import render_markdown
 from .mixins import DeskMixin, RevisionMixin
+from .panels import addressed_feedback
 
 PREVIEW_MAX_CHARS = 100_000
 
@@ -100,6 +101,7 @@ class RevisionEditView(RevisionMixin, TemplateView):
             step_kinds=Step.Kind.choices,
             step_formats=Revision.StepFormat,
             comments=_comments_by_element(self.revision),
+            addressed_feedback=addressed_feedback(self.revision),
             **kwargs,
         )
 

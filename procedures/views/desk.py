@@ -12,17 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from .. import permissions, services, workflow
+from .. import feedback, permissions, services, workflow
 from ..content import snapshot_of, step_rows
 from ..diff import compare
 from ..forms import ProcedureCreateForm, WithdrawalForm
-from ..models import AuditEvent, Category, Procedure, Revision
+from ..models import AuditEvent, Category, Feedback, Procedure, Revision
 from ..rendering.document import document_pdf
 from ..rendering.markdown import render_markdown
 from ..rendering.pdf import RenderRefused
 from . import manual as manual_views
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
-from .panels import workflow_context
+from .panels import addressed_feedback, workflow_context
 
 
 def home(request):
@@ -57,6 +57,9 @@ class DeskIndexView(DeskMixin, TemplateView):
         return super().get_context_data(
             awaiting_review=_awaiting_review(user) if permissions.is_manager(user) else [],
             reviews_due=(due if sees_all else due.owned_by(user)).select_related("owner")[:50],
+            open_feedback=feedback.visible_to(user)
+            .filter(status=Feedback.Status.OPEN)
+            .order_by("created_at")[:10],
             today=today,
             page=page,
             rows=[(p, p.latest_revision()) for p in page.object_list],
@@ -182,6 +185,7 @@ class RevisionDetailView(RevisionMixin, TemplateView):
             step_rows=[(row, render_markdown(row.step.text)) for row in step_rows(snapshot.steps)],
             measures=snapshot.measures,
             can_edit=permissions.can_edit(self.request.user, revision),
+            addressed_feedback=addressed_feedback(revision),
             # the panel's forms: those in kwargs (refused, as typed) or fresh ones
             **(workflow_context(revision, self.request.user, **kwargs) | kwargs),
         )

@@ -24,6 +24,7 @@ from .. import manual_pdf, permissions, publishing, reading
 from ..content import canonical_hash, snapshot_of
 from ..diff import compare
 from ..models import AuditEvent, Procedure, Rendition, Revision, Signature
+from . import panels
 
 S = Revision.Status
 RECENT = datetime.timedelta(days=30)
@@ -137,13 +138,19 @@ class ProcedureView(ManualMixin, TemplateView):
             revision = current
         else:
             revision = _published_revision(procedure, number)
+        return self.page(procedure, revision, current)
+
+    def page(self, procedure, revision, current, feedback_form=None, status=200):
+        user = self.request.user
         return self.render_to_response(
             self.get_context_data(
                 procedure=procedure,
                 revision=revision,
                 article=self.article(procedure, revision, current),
-                reading=reading.panel(request.user, procedure, revision, current),
-            )
+                reading=reading.panel(user, procedure, revision, current),
+                feedback=panels.feedback_panel(user, procedure, revision, feedback_form),
+            ),
+            status=status,
         )
 
     def article(self, procedure, revision, current) -> str:

@@ -1,11 +1,14 @@
 """What the revision and procedure pages show about review and approval, for one user."""
 
+from django.core.cache import cache
+from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import permissions, workflow
 from ..content import canonical_hash, step_rows, steps_of
-from ..forms import CommentForm, ReturnForm, SignForm, SubmitForm
-from ..models import Revision, Signature
+from ..forms import CommentForm, FeedbackForm, ReturnForm, SignForm, SubmitForm
+from ..models import Feedback, Revision, Signature
 
 S = Revision.Status
 Meaning = Signature.Meaning
@@ -77,3 +80,42 @@ def workflow_context(revision: Revision, user, **forms) -> dict:
             step_choices=step_choices
         )
     return context
+
+
+STEP_CHOICES_CACHE_SECONDS = 3600
+
+
+def step_choices(revision: Revision) -> list[tuple[str, str]]:
+    """A published revision's steps as (key, "Step 1.2 — text…") choices. A published revision
+    never changes, so they are cached by its id."""
+    key = f"sopdesk:step-choices:{revision.pk}:{get_language()}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = [
+            (
+                row.step.key,
+                _("Step %(number)s: %(text)s")
+                % {"number": row.number, "text": Truncator(row.step.text).chars(60)},
+            )
+            for row in step_rows(steps_of(revision))
+        ]
+        cache.set(key, choices, STEP_CHOICES_CACHE_SECONDS)
+    return choices
+
+
+def feedback_panel(user, procedure, revision: Revision, form: FeedbackForm | None = None) -> dict:
+    """The feedback part of a manual page: the reader's own feedback on this procedure (nobody
+    else's) and, unless they own it, the form to send more."""
+    mine = list(
+        Feedback.objects.filter(procedure=procedure, author=user).order_by("-created_at")[:20]
+    )
+    if not permissions.can_send_feedback(user, procedure):
+        return {"mine": mine, "form": None}
+    return {"mine": mine, "form": form or FeedbackForm(step_choices=step_choices(revision))}
+
+
+def addressed_feedback(revision: Revision) -> list[Feedback]:
+    """The feedback a revision was started from (shown on the draft and its editor)."""
+    return list(
+        revision.feedback_addressed.select_related("author", "revision").order_by("created_at")
+    )
