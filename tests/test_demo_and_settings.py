@@ -7,8 +7,9 @@ from pathlib import Path
 
 from django.core.management import call_command
 
+from procedures import reading
 from procedures.content import steps_of
-from procedures.models import Procedure, User
+from procedures.models import Feedback, Procedure, Team, User
 from procedures.steps import validate_steps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,8 @@ def test_seed_demo_builds_a_realistic_manual_and_can_run_twice(db):
     usernames = {
         "agent",
         "agent2",
+        "agent3",
+        "agent4",
         "supervisor",
         "supervisor2",
         "manager",
@@ -43,6 +46,25 @@ def test_seed_demo_builds_a_realistic_manual_and_can_run_twice(db):
     assert set(User.objects.values_list("username", flat=True)) == usernames
     assert User.objects.get(username="supervisor").check_password("sopdesk-demo")
     assert all(u.get_full_name() for u in User.objects.all())
+
+
+def test_seed_demo_shows_every_reading_and_feedback_state(db):
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+
+    assert Team.objects.count() == 2
+    assert all(team.members.count() == 2 for team in Team.objects.all())
+    states = set()
+    for team in Team.objects.all():
+        for row in reading.team_status(team).revisions:
+            states |= {cell.status for cell in row.cells}
+    assert states == {reading.ACKNOWLEDGED, reading.OUTSTANDING, reading.OVERDUE}
+    assert set(Feedback.objects.values_list("status", flat=True)) == set(Feedback.Status.values)
+    assert Feedback.objects.count() == 5  # not doubled by the second run
+    assert Feedback.objects.exclude(addressed_by=None).get().addressed_by.status == "DRAFT"
+    dewi = User.objects.get(username="agent")
+    changed = Procedure.objects.by_code("CC-CH-001").get().revision_in_force()
+    assert reading.last_acknowledged(dewi, changed).number == 1
 
 
 def test_argon2_is_the_first_password_hasher():

@@ -17,6 +17,8 @@ CATEGORIES = [
 USERS = [
     ("agent", "Dewi", "Lestari", "Agent"),
     ("agent2", "Lucas", "Martin", "Agent"),
+    ("agent3", "Siti", "Rahayu", "Agent"),
+    ("agent4", "Eszter", "Nagy", "Agent"),
     ("supervisor", "Maria", "Santos", "Supervisor"),
     ("supervisor2", "Bence", "Kovács", "Supervisor"),
     ("manager", "James", "Okafor", "Manager"),

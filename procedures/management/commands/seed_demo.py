@@ -17,9 +17,17 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from procedures import services, workflow
+from procedures import feedback, services, workflow
 from procedures.content import measures_of, steps_of
-from procedures.models import ApprovalRule, Category, Procedure, Revision, Team, User
+from procedures.models import (
+    ApprovalRule,
+    Category,
+    Feedback,
+    Procedure,
+    Revision,
+    Team,
+    User,
+)
 from procedures.steps import StepData
 
 from ._demo_manual import CATEGORIES, LIFECYCLE, PROCEDURES, REVIEW, REVISIONS, USERS
@@ -72,6 +80,7 @@ class Command(BaseCommand):
             self._procedure(spec)
             created += 1
         self._teams()
+        self._feedback()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(self.users)} users (password {DEMO_PASSWORD!r}), "
@@ -80,19 +89,95 @@ class Command(BaseCommand):
         )
 
     def _teams(self) -> None:
-        """Maria Santos's team (agent and agent2); agent2 has confirmed one procedure already."""
-        team, _created = Team.objects.get_or_create(
-            name="Team Santos", defaults={"supervisor": self.users["supervisor"]}
+        """Two teams of two agents. Between them, every reading state: confirmed, outstanding,
+        and overdue (CC-WF-002 came into force long before it was confirmed)."""
+        teams = {}
+        for name, supervisor, agents in (
+            ("Team Santos", "supervisor", ("agent", "agent2")),
+            ("Team Kovács", "supervisor2", ("agent3", "agent4")),
+        ):
+            teams[name], _created = Team.objects.get_or_create(
+                name=name, defaults={"supervisor": self.users[supervisor]}
+            )
+            for username in agents:
+                agent = self.users[username]
+                if agent.team_id is None:
+                    agent.team = teams[name]
+                    agent.save(update_fields=["team"])
+        confirmed = {
+            "agent2": ("CC-CH-001", "CC-CH-002", "CC-WF-002"),
+            "agent3": ("CC-CH-001", "CC-CH-002", "CC-CH-004", "CC-CH-005", "CC-AD-001"),
+        }
+        for username, codes in confirmed.items():
+            for code in codes:
+                in_force = Procedure.objects.by_code(code).get().revision_in_force()
+                if in_force is not None:
+                    services.acknowledge(agent=self.users[username], revision=in_force)
+
+    def _feedback(self) -> None:
+        """Feedback in every state, from agents of both teams, with the owners' replies."""
+        if Feedback.objects.exists():
+            return
+        u = self.users
+
+        def send(username, code, body, step="", element="", days_ago=0):
+            revision = Procedure.objects.by_code(code).get().revision_in_force()
+            with as_of(timezone.now() - datetime.timedelta(days=days_ago)):
+                return feedback.send(
+                    author=u[username], revision=revision, body=body, step_key=step, element=element
+                )
+
+        send(
+            "agent",
+            "CC-CH-002",
+            "On the new headsets the Hold button of the softphone sometimes drops the call. "
+            "We use the CRM's hold button instead: could the step say which one to press?",
+            step="s3",
         )
-        for username in ("agent", "agent2"):
-            agent = self.users[username]
-            if agent.team_id is None:
-                agent.team = team
-                agent.save(update_fields=["team"])
-        hold = Procedure.objects.by_code("CC-CH-002").first()
-        in_force = hold.revision_in_force() if hold else None
-        if in_force is not None:
-            services.acknowledge(agent=self.users["agent2"], revision=in_force)
+        send(
+            "agent3",
+            "CC-QM-001",
+            "Four calls a month is not enough for new agents to see how they improve. "
+            "Could agents in their first three months get six?",
+            element="MEASURES",
+            days_ago=18,
+        )
+        accepted = send(
+            "agent4",
+            "CC-AD-001",
+            "Windows key + L does not lock the thin clients on floor 2: there it is "
+            "Ctrl + Alt + Del, then Lock.",
+            step="s3",
+            days_ago=3,
+        )
+        feedback.start_revision_from(feedback=accepted, author=u["supervisor"])
+        declined = send(
+            "agent2",
+            "CC-CH-004",
+            "When a caller is in a hurry, could we skip choosing the complaint category?",
+            days_ago=9,
+        )
+        feedback.reply(
+            feedback=declined,
+            author=u["supervisor2"],
+            status=Feedback.Status.DECLINED,
+            body="The category decides who investigates and goes into the monthly report to the "
+            "regulator, so it stays. Choose “Other” if you are unsure; the team leader "
+            "corrects it.",
+        )
+        done = send(
+            "agent3",
+            "CC-IT-001",
+            "The IT service desk number is not in the procedure; we look for it every time.",
+            days_ago=12,
+        )
+        feedback.reply(
+            feedback=done,
+            author=u["supervisor"],
+            status=Feedback.Status.DONE,
+            body="The number is now on the softphone's speed dial (key 9) and on the IT page "
+            "the procedure links to. Thank you!",
+        )
 
     def _user(self, username: str, first: str, last: str, role: str) -> User:
         user, created = User.objects.get_or_create(
@@ -102,6 +187,8 @@ class Command(BaseCommand):
                 "last_name": last,
                 "email": f"{username}@example.com",
                 "is_staff": role == "Document controller",
+                # with the center for a while: a long-effective procedure can be overdue for them
+                "date_joined": timezone.now() - datetime.timedelta(days=90),
             },
         )
         if created:
@@ -152,6 +239,9 @@ class Command(BaseCommand):
             self._approve(revision, effective_at=timezone.now() + datetime.timedelta(days=7))
             return
         self._approve(revision)
+        if state == "revised":  # Dewi confirmed revision 1: she sees what changed in revision 2
+            revision.refresh_from_db()
+            services.acknowledge(agent=self.users["agent"], revision=revision)
         if state in ("revised", "in_review"):
             self._second_revision(spec, owner, state)
 
