@@ -323,7 +323,7 @@ class FeedbackReplyForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), required=False)
     body = forms.CharField(
-        label=_("Reply"),
+        label=_("Your reply"),
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -4,7 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from procedures import services
+from procedures import feedback, services
 from procedures.steps import StepData
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory, make_effective, new_procedure, save, submit
@@ -30,12 +30,17 @@ def test_desk_pages_have_no_accessibility_violations(page, people, category, wid
     )
     second = services.start_revision(procedure=first.procedure, author=people["supervisor"])
     UserFactory(username="controller", role="Document controller")
+    sent = feedback.send(
+        author=people["agent"], revision=first, body="Step 1 is unclear.", step_key="q"
+    )
+    feedback.reply(feedback=sent, author=people["supervisor"], body="Which part?")
     page.set_viewport_size({"width": width, "height": 900})
     visits = {
         "supervisor": [
             "/desk/", "/desk/new/", "/desk/CC-CH-030/", "/desk/CC-CH-030/rev/1/",
             "/desk/CC-CH-030/rev/2/edit/", "/desk/CC-CH-030/compare/?from=1&to=2",
-            "/desk/search/?q=help", "/desk/reading/",
+            "/desk/search/?q=help", "/desk/reading/", "/desk/feedback/", f"/desk/feedback/{sent.pk}/",
+            "/notifications/",
         ],
         # in review: the sign, return and comment forms
         "approver": ["/desk/CC-CH-030/rev/2/", "/desk/CC-CH-030/history/", "/desk/"],
@@ -68,6 +73,10 @@ def test_manual_pages_have_no_accessibility_violations(page, people, category, w
         )
     )
     make_effective(services.start_revision(procedure=first.procedure, author=people["supervisor"]))
+    sent = feedback.send(author=people["agent"], revision=first, body="Step 1 is unclear.")
+    feedback.reply(
+        feedback=sent, author=people["supervisor"], body="Which part?", status="ACCEPTED"
+    )
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page, "agent")
 
@@ -82,6 +91,9 @@ def test_manual_pages_have_no_accessibility_violations(page, people, category, w
         "/manual/search/?q=nothing+matches+this",
         "/manual/kpis/",
         "/manual/to-read/",
+        "/manual/feedback/",
+        f"/manual/feedback/{sent.pk}/",
+        "/notifications/",
     ):
         page.goto(url)
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
