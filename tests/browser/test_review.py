@@ -87,7 +87,9 @@ def test_a_revision_is_returned_fixed_resubmitted_and_approved_with_a_signature(
     # The agent's manual now shows the approved revision.
     log_in(page, "agent")
     page.get_by_role("link", name="CC-CH-030").click()
-    expect(page.get_by_text("full name, date of birth and postcode")).to_be_visible()
+    expect(
+        page.get_by_role("article").get_by_text("full name, date of birth and postcode")
+    ).to_be_visible()
     expect(page.get_by_text("In force")).to_be_visible()
     expect(
         page.get_by_role("region", name="Signatures").get_by_text("James Okafor")
