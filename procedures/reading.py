@@ -8,9 +8,11 @@ procedure meant for them (all agents, or their team) that they have not acknowle
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from . import notifications, permissions
 from .content import snapshot_of
@@ -52,6 +54,30 @@ def to_read(agent: User, now: datetime.datetime | None = None) -> list[ReadItem]
     revisions = meant_for(agent.team_id).exclude(acknowledgements__agent=agent)
     items = [ReadItem(r, due_at(r, agent), due_at(r, agent) < now) for r in revisions]
     return sorted(items, key=lambda item: (not item.overdue, item.due_at, item.revision.pk))
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    overdue: int
+
+
+def summary(agent: User, now: datetime.datetime | None = None) -> Summary:
+    """How many revisions the agent has still to read, and how many of them are overdue: what
+    the table of contents shows. Reads two columns per revision, not whole revisions."""
+    if not permissions.is_agent(agent):
+        return Summary(0, 0)
+    now = now or timezone.now()
+    rows = (
+        meant_for(agent.team_id)
+        .exclude(acknowledgements__agent=agent)
+        .values_list("effective_at", "procedure__acknowledge_within_days")
+    )
+    overdue = sum(
+        max(effective_at, agent.date_joined) + datetime.timedelta(days=days) < now
+        for effective_at, days in rows
+    )
+    return Summary(len(rows), overdue)
 
 
 def last_acknowledged(agent: User, revision: Revision) -> Revision | None:
@@ -195,5 +221,19 @@ def panel(user: User, procedure, revision: Revision, current: Revision | None) -
         "due_at": due,
         "overdue": due < timezone.now(),
         "since": since,
-        "sections": compare(snapshot_of(since), snapshot_of(revision)) if since else [],
+        "sections": changes(since, revision) if since else [],
     }
+
+
+REDLINE_CACHE_SECONDS = 3600
+
+
+def changes(old: Revision, new: Revision) -> list:
+    """The redline between two published revisions. Both are frozen, so it is computed once
+    and cached (an agent opens a changed procedure several times before confirming it)."""
+    key = f"sopdesk:redline:{old.pk}:{new.pk}:{get_language()}"
+    sections = cache.get(key)
+    if sections is None:
+        sections = compare(snapshot_of(old), snapshot_of(new))
+        cache.set(key, sections, REDLINE_CACHE_SECONDS)
+    return sections

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils.html import escape, strip_tags
@@ -153,13 +153,32 @@ def search(query: str, *, user, scope: str = MANUAL, page: int = 1) -> Results:
     if not _WORDS.search(query):
         return Results(query=query, hits=[], total=0, number=1)
     visible = visible_revisions(user, scope)
-    backend = _backend()
-    total = backend.count(query, visible)
-    pages = max(1, math.ceil(total / PER_PAGE))
-    number = min(max(1, page), pages)
-    offset = (number - 1) * PER_PAGE
-    hits = backend.page(query, visible, offset, PER_PAGE, total) if total else []
+    total, number, hits = _backend().run(query, visible, page)
     return Results(query=query, hits=hits, total=total, number=number)
+
+
+def _page_number(page: int, total: int) -> int:
+    return min(max(1, page), max(1, math.ceil(total / PER_PAGE)))
+
+
+class Backend:
+    """Counts the matches, then reads one page of them."""
+
+    @classmethod
+    def count(cls, query: str, visible: QuerySet) -> int:
+        raise NotImplementedError
+
+    @classmethod
+    def page(cls, query: str, visible: QuerySet, offset: int, limit: int, total: int) -> list[Hit]:
+        raise NotImplementedError
+
+    @classmethod
+    def run(cls, query: str, visible: QuerySet, page: int) -> tuple[int, int, list[Hit]]:
+        total = cls.count(query, visible)
+        number = _page_number(page, total)
+        offset = (number - 1) * PER_PAGE
+        hits = cls.page(query, visible, offset, PER_PAGE, total) if total else []
+        return total, number, hits
 
 
 def _backend():
@@ -184,8 +203,13 @@ def _revisions(ids: list[int]) -> dict[int, Revision]:
     return Revision.objects.select_related("procedure__category").in_bulk(ids)
 
 
-class PostgresBackend:
-    """Full-text search on the stored tsvectors (GIN index); headlines for one page only."""
+class PostgresBackend(Backend):
+    """Full-text search on the stored tsvectors (GIN index); headlines for one page only.
+
+    One pass over the matches (`run`) counts them and picks the page: a common word matches
+    half the manual, and reading its vectors twice (a count, then the page) was most of the
+    cost. Ranking reads each match's vector once more, so it is done for RANK_LIMIT matches
+    at most (the CASE evaluates it only then)."""
 
     @staticmethod
     def _query(query: str) -> SearchQuery:
@@ -200,23 +224,62 @@ class PostgresBackend:
             tsquery = either if tsquery is None else tsquery & either
         return tsquery
 
+    @staticmethod
+    def _tsquery_sql(query: str) -> tuple[str, list]:
+        """The same tsquery as _query, as SQL with parameters, for the ranking expression."""
+        words = _WORDS.findall(query)
+        either = "(to_tsquery(%s::regconfig, %s) || to_tsquery('simple'::regconfig, %s))"
+        params = [
+            p for w in words for p in (settings.SOPDESK_SEARCH_CONFIG, f"'{w}':*", f"'{w}':*")
+        ]
+        return "(" + " && ".join([either] * len(words)) + ")", params
+
     @classmethod
     def count(cls, query: str, visible: QuerySet) -> int:
         return visible.filter(search_document__vector=cls._query(query)).count()
 
     @classmethod
-    def page(cls, query: str, visible: QuerySet, offset: int, limit: int, total: int) -> list[Hit]:
+    def run(cls, query: str, visible: QuerySet, page: int) -> tuple[int, int, list[Hit]]:
         tsquery = cls._query(query)
-        order = ["-in_head", "procedure__code", "number"]
-        ranked = visible.filter(search_document__vector=tsquery).annotate(
-            in_head=ExpressionWrapper(Q(search_document__head=tsquery), output_field=BooleanField())
-        )
-        if total <= RANK_LIMIT:
-            ranked = ranked.annotate(
-                rank=SearchRank(F("search_document__vector"), tsquery, weights=RANK_WEIGHTS)
+        matches = (
+            visible.filter(search_document__vector=tsquery)
+            .annotate(
+                in_head=ExpressionWrapper(
+                    Q(search_document__head=tsquery), output_field=BooleanField()
+                ),
+                doc=F("search_document__id"),
+                code=F("procedure__code"),
             )
-            order.insert(1, "-rank")
-        ids = list(ranked.order_by(*order).values_list("pk", flat=True)[offset : offset + limit])
+            .values("id", "doc", "in_head", "code", "number")
+        )
+        matches_sql, matches_params = matches.query.sql_with_params()
+        tsquery_sql, tsquery_params = cls._tsquery_sql(query)
+        # Only Django's SQL for `matches` and constants are spliced; all values are parameters.
+        sql = (
+            f"WITH m AS MATERIALIZED ({matches_sql}), n AS (SELECT count(*) AS total FROM m) "  # noqa: S608
+            "SELECT m.id, n.total FROM m, n ORDER BY m.in_head DESC, "
+            "CASE WHEN n.total <= %s THEN (SELECT ts_rank(%s::float4[], d.vector, "
+            f"{tsquery_sql}) FROM procedures_searchdocument d WHERE d.id = m.doc) ELSE 0 END DESC, "
+            "m.code, m.number LIMIT %s OFFSET %s"
+        )
+        number = max(1, page)
+        for _attempt in range(2):
+            params = [
+                *matches_params, RANK_LIMIT, RANK_WEIGHTS, *tsquery_params,
+                PER_PAGE, (number - 1) * PER_PAGE,
+            ]  # fmt: skip
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+            if rows or number == 1:
+                break
+            number = _page_number(number, cls.count(query, visible))  # past the last page
+        if not rows:
+            return 0, 1, []
+        return rows[0][1], number, cls.hits([row[0] for row in rows], tsquery)
+
+    @classmethod
+    def hits(cls, ids: list[int], tsquery: SearchQuery) -> list[Hit]:
         headline = {"config": settings.SOPDESK_SEARCH_CONFIG, "start_sel": START, "stop_sel": STOP}
         documents = SearchDocument.objects.filter(revision_id__in=ids).annotate(
             marked_title=SearchHeadline("title", tsquery, highlight_all=True, **headline),
@@ -239,7 +302,7 @@ class PostgresBackend:
         ]
 
 
-class Fts5Backend:
+class Fts5Backend(Backend):
     """SQLite's FTS5 table over the search documents (bm25, code and title weighted)."""
 
     @staticmethod
@@ -287,7 +350,7 @@ class Fts5Backend:
         ]
 
 
-class BasicBackend:
+class BasicBackend(Backend):
     """Without a full-text index: every word must appear (case-insensitive, as a substring)."""
 
     @staticmethod

@@ -75,7 +75,7 @@ class TableOfContentsView(ManualMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             listing=self.listing(),
-            to_read=reading.to_read(self.request.user),
+            to_read=reading.summary(self.request.user),
             build=manual_pdf.latest_done(),
             building=manual_pdf.in_progress(),
             **kwargs,
