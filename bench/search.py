@@ -4,7 +4,8 @@ Creates a scratch PostgreSQL database, seeds the demo manual through the real wo
 --procedures effective procedures of realistic length (the demo manual's texts, each with its own
 mix of words) by bulk insertion (faster than the workflow; they carry no audit trail), indexes
 them as the product does, starts gunicorn (2 workers, production settings) and compares the median
-of /manual/search/?q=… over a set of queries with the median of a procedure page.
+of /manual/search/?q=… over a set of queries with the median of a procedure page, once with
+the results cache off (every search runs) and once on (a repeated query, as at a busy center).
 
     .venv/bin/python bench/search.py [--procedures 10000] [--requests 100]
         [--server postgres://postgres@127.0.0.1:5432]
@@ -120,13 +121,19 @@ def run(args) -> None:
         text=True,
     ).stdout.split()
     print(f"indexed revisions: {out[-2]}, average text: {out[-1]} characters")
+    for label, seconds in (("results not cached", "0"), ("results cached (repeated query)", "300")):
+        print(f"\n{label} (SOPDESK_SEARCH_CACHE_SECONDS={seconds})")
+        measure({**env, "SOPDESK_SEARCH_CACHE_SECONDS": seconds}, args.requests)
+
+
+def measure(env: dict, requests: int) -> None:
     server = start_server(env)
     try:
         # Lucas Martin has confirmed CC-CH-001: the page as an agent reads it on most days
         # (Dewi Lestari would also get the redline since her last confirmed revision).
         agent = opener_for("agent2")
-        page = median_ms(agent, "/manual/CC-CH-001/", args.requests)
-        print(f"\n{'URL':44} {'median ms':>9} {'× page':>7} {'hits':>6}")
+        page = median_ms(agent, "/manual/CC-CH-001/", requests)
+        print(f"{'URL':44} {'median ms':>9} {'× page':>7} {'hits':>6}")
         print(f"{'procedure page /manual/CC-CH-001/':44} {page:9.2f} {1:7.2f}")
         medians = []
         for query in QUERIES:
@@ -135,7 +142,7 @@ def run(args) -> None:
             hits = (
                 html.split("procedures match")[0].rsplit(" of ", 1)[-1] if " of " in html else "≤1"
             )
-            ms = median_ms(agent, path, args.requests)
+            ms = median_ms(agent, path, requests)
             medians.append(ms)
             print(f"{'search ' + repr(query):44} {ms:9.2f} {ms / page:7.2f} {hits.strip():>6}")
         overall = statistics.median(medians)

@@ -8,6 +8,8 @@ code or title first, gives highlighted snippets and returns one page of hits in 
 Which revisions a person may find is decided here, never by the caller's template.
 """
 
+import dataclasses
+import hashlib
 import html
 import math
 import re
@@ -15,12 +17,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from . import permissions
+from . import freshness, permissions
 from .models import CODE_PATTERN, Procedure, Revision, SearchDocument
 from .rendering.markdown import render_markdown
 
@@ -152,9 +155,30 @@ def search(query: str, *, user, scope: str = MANUAL, page: int = 1) -> Results:
     query = " ".join(query.split())[:MAX_QUERY]
     if not _WORDS.search(query):
         return Results(query=query, hits=[], total=0, number=1)
-    visible = visible_revisions(user, scope)
-    total, number, hits = _backend().run(query, visible, page)
-    return Results(query=query, hits=hits, total=total, number=number)
+    applied = _applied_scope(user, scope)
+    if applied is None:
+        return Results(query=query, hits=[], total=0, number=1)
+    # What a scope finds is the same for everyone who may search it, so a page of results is
+    # cached until the manual or the desk changes (freshness.manual_state) or for a while.
+    digest = hashlib.sha256(query.lower().encode()).hexdigest()[:32]
+    key = f"sopdesk:search:{applied}:{freshness.manual_state()}:{digest}:{page}"
+    seconds = settings.SOPDESK_SEARCH_CACHE_SECONDS
+    results = cache.get(key) if seconds else None
+    if results is None:
+        visible = visible_revisions(user, applied)
+        total, number, hits = _backend().run(query, visible, page)
+        results = Results(query=query, hits=hits, total=total, number=number)
+        if seconds:
+            cache.set(key, results, seconds)
+    return dataclasses.replace(results, query=query)  # as this person typed it
+
+
+def _applied_scope(user, scope: str) -> str | None:
+    if scope == DESK and permissions.can_use_desk(user):
+        return DESK
+    if permissions.can_read_manual(user):
+        return MANUAL
+    return None
 
 
 def _page_number(page: int, total: int) -> int:

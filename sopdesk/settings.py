@@ -225,6 +225,8 @@ SOPDESK_RENDER_TIMEOUT = int(os.environ.get("SOPDESK_RENDER_TIMEOUT", "120"))
 # "hungarian", "indonesian", "simple" for no stemming); after changing it, run
 # `manage.py rebuild_search_index`.
 SOPDESK_SEARCH_CONFIG = os.environ.get("SOPDESK_SEARCH_CONFIG", "english")
+# Seconds a page of search results is kept (until the manual changes); 0 turns it off.
+SOPDESK_SEARCH_CACHE_SECONDS = int(os.environ.get("SOPDESK_SEARCH_CACHE_SECONDS", "300"))
 
 # Security. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=1.
 SESSION_COOKIE_HTTPONLY = True

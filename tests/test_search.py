@@ -221,7 +221,20 @@ def test_queries_per_search_do_not_grow_with_the_results(supervisor, approver, a
         make_effective(save(new_procedure(owner=supervisor), purpose="Greeting."), approver)
     many = queries_for(13)
 
-    assert few == many <= 5
+    assert few == many <= 6  # 2 of them: the freshness key of the results cache
+
+
+def test_results_are_cached_until_the_manual_changes(supervisor, approver, agent, backend):
+    make_effective(save(new_procedure(owner=supervisor), purpose="Greeting."), approver)
+    search.search("greeting", user=agent)
+
+    with CaptureQueriesContext(connection) as captured:
+        cached = search.search("Greeting", user=agent)
+    make_effective(save(new_procedure(owner=supervisor), purpose="Greeting."), approver)
+    fresh = search.search("greeting", user=agent)
+
+    assert cached.total == 1 and len(captured.captured_queries) <= 2
+    assert fresh.total == 2
 
 
 def test_rebuilding_the_index_finds_the_same(effective, agent, backend):

@@ -10,7 +10,7 @@ import datetime
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,10 +20,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from .. import manual_pdf, permissions, publishing, reading
+from .. import freshness, manual_pdf, permissions, publishing, reading
 from ..content import canonical_hash, snapshot_of
 from ..diff import compare
-from ..models import AuditEvent, Procedure, Rendition, Revision, Signature
+from ..models import Procedure, Rendition, Revision, Signature
 from . import panels
 
 S = Revision.Status
@@ -85,19 +85,7 @@ class TableOfContentsView(ManualMixin, TemplateView):
         """The procedures by category, cached under a key that changes whenever what is in
         force can: any act on the audit trail (every status change is there), an approved
         revision's effective date passing (before publish_due runs), a new day (the "new" marks)."""
-        now = timezone.now()
-        state = AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0
-        due = Revision.objects.filter(status=S.APPROVED, effective_at__lte=now).aggregate(
-            last=Max("effective_at")
-        )["last"]
-        key = "sopdesk:manual-toc:" + ":".join(
-            [
-                str(state),
-                str(due.timestamp() if due else 0),
-                get_language() or "",
-                str(timezone.localdate()),
-            ]
-        )
+        key = f"sopdesk:manual-toc:{freshness.manual_state()}:{timezone.localdate()}"
         listing = cache.get(key)
         if listing is None:
             listing = mark_safe(  # noqa: S308 - rendered by our template, autoescaped
