@@ -132,6 +132,7 @@ def test_a_supervisor_sees_feedback_on_their_procedures_only_managers_see_all(
     client.force_login(manager)
     inbox = client.get("/desk/feedback/").content.decode()
     assert "CC-CH-001" in inbox and "owner Maria Santos" in inbox
+    assert "Open and accepted (1)" in inbox and "Declined (0)" in inbox and "All (1)" in inbox
     assert "0 days" in inbox
 
 

@@ -151,18 +151,9 @@ class FeedbackInboxView(DeskMixin, TemplateView):
             unresolved = item.status in (F.OPEN, F.ACCEPTED)
             item.age_days = (now - item.created_at).days if unresolved else None
         labels = {"UNRESOLVED": _("Open and accepted"), "ALL": _("All"), **dict(F.choices)}
-        tabs = [
-            (
-                key,
-                labels[key],
-                sum(counts.get(s, 0) for s in (F.OPEN, F.ACCEPTED))
-                if key == "UNRESOLVED"
-                else sum(counts.values())
-                if key == "ALL"
-                else counts.get(key, 0),
-            )
-            for key in self.TABS
-        ]
+        counts["UNRESOLVED"] = counts.get(F.OPEN, 0) + counts.get(F.ACCEPTED, 0)
+        counts["ALL"] = sum(counts.get(status, 0) for status in F.values)
+        tabs = [(key, labels[key], counts.get(key, 0)) for key in self.TABS]
         return super().get_context_data(
             tab=tab,
             tabs=tabs,
