@@ -104,6 +104,10 @@ def announce(revision: Revision) -> None:
     """A revision just came into force: each agent it is meant for is told it is on their list."""
     procedure = revision.procedure
     due = revision.effective_at + datetime.timedelta(days=procedure.acknowledge_within_days)
+    # The revision it replaces is no longer to be read: its notices are done with.
+    Notification.objects.filter(
+        kind=Notification.Kind.TO_READ, params__code=procedure.code, read_at=None
+    ).update(read_at=timezone.now())
     notifications.post(
         agents_meant_for(procedure),
         kind=Notification.Kind.TO_READ,

@@ -261,6 +261,18 @@ def test_a_new_revision_in_force_notifies_the_agents_it_is_meant_for(
     assert note.read_at is not None
 
 
+def test_a_superseded_revisions_notice_to_read_is_done_with(effective, agent, supervisor):
+    first = effective()
+    old = Notification.objects.get(recipient=agent, kind="TO_READ")
+
+    make_effective(services.start_revision(procedure=first.procedure, author=supervisor))
+
+    old.refresh_from_db()
+    new = Notification.objects.get(recipient=agent, kind="TO_READ", read_at=None)
+    assert old.read_at is not None
+    assert new.params["number"] == 2
+
+
 def test_the_unread_badge_counts_and_opening_a_notification_reads_it(sent, supervisor, client):
     client.force_login(supervisor)
     note = Notification.objects.get(recipient=supervisor)
