@@ -100,15 +100,12 @@ def post(
     )
     link = settings.SOPDESK_BASE_URL.rstrip("/") + url
     messages = [
-        (
-            note.message(),
-            "\n\n".join(part for part in (note.message(), detail, link) if part),
-            settings.DEFAULT_FROM_EMAIL,
-            [note.recipient.email],
-        )
+        (subject, "\n\n".join(part for part in (subject, detail, link) if part),
+         settings.DEFAULT_FROM_EMAIL, [note.recipient.email])
         for note in notes
         if note.recipient.email
-    ]
+        for subject in [note.message()]
+    ]  # fmt: skip
     if messages:
         transaction.on_commit(lambda: _send_each(messages))
     return notes
@@ -118,6 +115,18 @@ def unread_count(user: User) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def done_reading(*, code: str, number: int | None = None, agent: User | None = None) -> int:
+    """The notices to read a procedure (one revision of it, one agent's) are done with: read."""
+    notes = Notification.objects.filter(
+        kind=Notification.Kind.TO_READ, params__code=code, read_at=None
+    )
+    if number is not None:
+        notes = notes.filter(params__number=number)
+    if agent is not None:
+        notes = notes.filter(recipient=agent)
+    return notes.update(read_at=timezone.now())
 
 
 def mark_read(user: User, url: str) -> int:

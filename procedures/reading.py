@@ -29,9 +29,12 @@ class ReadItem:
     overdue: bool
 
 
+def _due(effective_at: datetime.datetime, days: int, agent: User) -> datetime.datetime:
+    return max(effective_at, agent.date_joined) + datetime.timedelta(days=days)
+
+
 def due_at(revision: Revision, agent: User) -> datetime.datetime:
-    start = max(revision.effective_at, agent.date_joined)
-    return start + datetime.timedelta(days=revision.procedure.acknowledge_within_days)
+    return _due(revision.effective_at, revision.procedure.acknowledge_within_days, agent)
 
 
 def meant_for(team_id: int | None) -> QuerySet:
@@ -52,7 +55,7 @@ def to_read(agent: User, now: datetime.datetime | None = None) -> list[ReadItem]
         return []
     now = now or timezone.now()
     revisions = meant_for(agent.team_id).exclude(acknowledgements__agent=agent)
-    items = [ReadItem(r, due_at(r, agent), due_at(r, agent) < now) for r in revisions]
+    items = [ReadItem(r, due, due < now) for r in revisions for due in [due_at(r, agent)]]
     return sorted(items, key=lambda item: (not item.overdue, item.due_at, item.revision.pk))
 
 
@@ -73,10 +76,7 @@ def summary(agent: User, now: datetime.datetime | None = None) -> Summary:
         .exclude(acknowledgements__agent=agent)
         .values_list("effective_at", "procedure__acknowledge_within_days")
     )
-    overdue = sum(
-        max(effective_at, agent.date_joined) + datetime.timedelta(days=days) < now
-        for effective_at, days in rows
-    )
+    overdue = sum(_due(effective_at, days, agent) < now for effective_at, days in rows)
     return Summary(len(rows), overdue)
 
 
@@ -104,10 +104,7 @@ def announce(revision: Revision) -> None:
     """A revision just came into force: each agent it is meant for is told it is on their list."""
     procedure = revision.procedure
     due = revision.effective_at + datetime.timedelta(days=procedure.acknowledge_within_days)
-    # The revision it replaces is no longer to be read: its notices are done with.
-    Notification.objects.filter(
-        kind=Notification.Kind.TO_READ, params__code=procedure.code, read_at=None
-    ).update(read_at=timezone.now())
+    notifications.done_reading(code=procedure.code)  # the revision it replaces: done with
     notifications.post(
         agents_meant_for(procedure),
         kind=Notification.Kind.TO_READ,
@@ -234,10 +231,9 @@ REDLINE_CACHE_SECONDS = 3600
 
 def changes(old: Revision, new: Revision) -> list:
     """The redline between two published revisions. Both are frozen, so it is computed once
-    and cached (an agent opens a changed procedure several times before confirming it)."""
-    key = f"sopdesk:redline:{old.pk}:{new.pk}:{get_language()}"
-    sections = cache.get(key)
-    if sections is None:
-        sections = compare(snapshot_of(old), snapshot_of(new))
-        cache.set(key, sections, REDLINE_CACHE_SECONDS)
-    return sections
+    and cached (the reading panel and the manual's "what changed" page both show it)."""
+    return cache.get_or_set(
+        f"sopdesk:redline:{old.pk}:{new.pk}:{get_language()}",
+        lambda: compare(snapshot_of(old), snapshot_of(new)),
+        REDLINE_CACHE_SECONDS,
+    )

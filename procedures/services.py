@@ -21,7 +21,6 @@ from .models import (
     Category,
     Comment,
     Measure,
-    Notification,
     Procedure,
     Revision,
     Step,
@@ -407,13 +406,7 @@ def acknowledge(*, agent: User, revision: Revision) -> Acknowledgement:
             % {"code": procedure.code}
         )
     acknowledgement, created = Acknowledgement.objects.get_or_create(revision=revision, agent=agent)
-    Notification.objects.filter(
-        recipient=agent,
-        kind=Notification.Kind.TO_READ,
-        read_at=None,
-        params__code=procedure.code,
-        params__number=revision.number,
-    ).update(read_at=acknowledgement.acknowledged_at)
+    notifications.done_reading(code=procedure.code, number=revision.number, agent=agent)
     if created:
         audit.record(
             action=AuditEvent.Action.ACKNOWLEDGED,

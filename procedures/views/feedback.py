@@ -58,7 +58,7 @@ class SendFeedbackView(ProcedureView):
 
 
 class MyFeedbackView(ManualMixin, TemplateView):
-    """/manual/feedback/: what this person sent, with its status and the latest reply."""
+    """/manual/feedback/: what this person sent, with its status and how many replies."""
 
     template_name = "manual/my_feedback.html"
 

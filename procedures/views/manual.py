@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from .. import freshness, manual_pdf, permissions, publishing, reading
-from ..content import canonical_hash, snapshot_of
-from ..diff import compare
+from ..content import canonical_hash
 from ..models import Procedure, Rendition, Revision, Signature
 from . import panels
 
@@ -218,7 +217,7 @@ class RedlineView(ManualMixin, TemplateView):
                 procedure=procedure,
                 old=old,
                 new=new,
-                sections=compare(snapshot_of(old), snapshot_of(new)),
+                sections=reading.changes(old, new),
             )
         )
 

@@ -88,19 +88,18 @@ STEP_CHOICES_CACHE_SECONDS = 3600
 def step_choices(revision: Revision) -> list[tuple[str, str]]:
     """A published revision's steps as (key, "Step 1.2 — text…") choices. A published revision
     never changes, so they are cached by its id."""
-    key = f"sopdesk:step-choices:{revision.pk}:{get_language()}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = [
+    return cache.get_or_set(
+        f"sopdesk:step-choices:{revision.pk}:{get_language()}",
+        lambda: [
             (
                 row.step.key,
                 _("Step %(number)s: %(text)s")
                 % {"number": row.number, "text": Truncator(row.step.text).chars(60)},
             )
             for row in step_rows(steps_of(revision))
-        ]
-        cache.set(key, choices, STEP_CHOICES_CACHE_SECONDS)
-    return choices
+        ],
+        STEP_CHOICES_CACHE_SECONDS,
+    )
 
 
 def feedback_panel(user, procedure, revision: Revision, form: FeedbackForm | None = None) -> dict:
