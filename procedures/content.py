@@ -11,8 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .models import Revision
-from .services import CONTENT_FIELDS, MeasureData
+from .models import ProcedureTemplate, Revision
+from .services import CONTENT_FIELDS, DraftContent, MeasureData
 from .steps import DECISION, END, FLOWCHART, StepData, step_numbers
 
 
@@ -113,7 +113,8 @@ def step_lines(step_format: str, steps: list[StepData]) -> list[str]:
 
 
 def canonical_hash(revision: Revision) -> str:
-    """SHA-256 of everything a signer signs: identity, every element, the steps, the measures.
+    """SHA-256 of everything a signer signs: identity, every element, the steps, the measures,
+    the attached files (their SHA-256). Images are named in the text by a token and never change.
 
     Canonical JSON (sorted keys, no whitespace) so the same content always gives the same hash.
     """
@@ -125,5 +126,44 @@ def canonical_hash(revision: Revision) -> str:
         "steps": [asdict(s) for s in snapshot.steps],
         "measures": [asdict(m) for m in snapshot.measures],
     }
+    attachments = [
+        {"title": a.title, "description": a.description, "file": a.filename, "sha256": a.sha256}
+        for a in revision.attachments.order_by("position", "pk")
+    ]
+    if attachments:  # only then, so that the hashes of revisions without any stay as signed
+        payload["attachments"] = attachments
     encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def template_content(template: ProcedureTemplate) -> DraftContent:
+    """A template's elements, steps ("  " per level) and measures ("a | b | c | d") as a draft."""
+    steps = []
+    for position, line in enumerate(template.steps.splitlines(), start=1):
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        steps.append(StepData(key=f"t{position}", text=line.strip(), level=min(indent // 2 + 1, 4)))
+    measures = []
+    for line in template.measures.splitlines():
+        parts = [p.strip() for p in line.split("|")] + ["", "", "", ""]
+        if parts[0]:
+            measures.append(
+                MeasureData(
+                    *[p[:limit] for p, limit in zip(parts[:4], (200, 200, 300, 100), strict=True)]
+                )
+            )
+    fields = {
+        name: getattr(template, name)
+        for name in (
+            "purpose",
+            "scope",
+            "responsibilities",
+            "procedure_notes",
+            "measures_notes",
+            "documentation",
+            "training",
+            "review_and_approval",
+        )
+    }
+    return DraftContent(fields=fields, steps=steps, measures=measures)

@@ -57,6 +57,19 @@ def can_view_procedure(user: AnyUser, procedure: Procedure) -> bool:
     return can_use_desk(user)
 
 
+def can_open_files_of(user: AnyUser, revision: Revision) -> bool:
+    """A revision's images and attachments: for whoever may read the revision. The desk reads
+    every revision; a reader of the manual only one that is (or was) in force."""
+    if can_view_procedure(user, revision.procedure):
+        return True
+    return can_read_manual(user) and revision.is_published()
+
+
+def can_import_documents(user: AnyUser) -> bool:
+    """Turning Word files into drafts is creating procedures."""
+    return can_create_procedure(user)
+
+
 def can_create_procedure(user: AnyUser) -> bool:
     return is_supervisor(user) or is_document_controller(user)
 

@@ -221,6 +221,12 @@ SOPDESK_PAGE_SIZE = os.environ.get("SOPDESK_PAGE_SIZE", "A4")
 # this many seconds, so that no document can hang a worker.
 SOPDESK_RENDER_MAX_CHARS = int(os.environ.get("SOPDESK_RENDER_MAX_CHARS", "400000"))
 SOPDESK_RENDER_TIMEOUT = int(os.environ.get("SOPDESK_RENDER_TIMEOUT", "120"))
+# Uploads: images and attached forms up to this size; pictures up to these dimensions (larger
+# ones are refused before they are decoded); Word files to import up to SOPDESK_IMPORT_MAX_BYTES.
+SOPDESK_UPLOAD_MAX_BYTES = int(os.environ.get("SOPDESK_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+SOPDESK_IMAGE_MAX_PIXELS = int(os.environ.get("SOPDESK_IMAGE_MAX_PIXELS", "40000000"))
+SOPDESK_IMAGE_MAX_SIDE = int(os.environ.get("SOPDESK_IMAGE_MAX_SIDE", "12000"))
+SOPDESK_IMPORT_MAX_BYTES = int(os.environ.get("SOPDESK_IMPORT_MAX_BYTES", str(25 * 1024 * 1024)))
 # PostgreSQL's text-search configuration for the search index ("english", "french",
 # "hungarian", "indonesian", "simple" for no stemming); after changing it, run
 # `manage.py rebuild_search_index`.

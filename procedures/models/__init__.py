@@ -1,7 +1,8 @@
 """SOP Desk's data. documents: people, procedures, revisions, steps, measures; records: what
 the workflow records (rules, signatures, attempts, comments, the audit trail); publishing:
 the rendered documents and builds of the whole manual; search: the search index; feedback:
-agents' feedback, its replies, in-app notifications."""
+agents' feedback, its replies, in-app notifications; media: images, attachments, templates,
+Word imports."""
 
 from .documents import (
     CODE_PATTERN,
@@ -17,6 +18,7 @@ from .documents import (
     code_validator,
 )
 from .feedback import Feedback, FeedbackReply, Notification
+from .media import Attachment, DocumentImport, ProcedureTemplate, RevisionImage
 from .publishing import ManualBuild, Rendition
 from .records import (
     Acknowledgement,
@@ -32,9 +34,11 @@ __all__ = [
     "CODE_PATTERN",
     "Acknowledgement",
     "ApprovalRule",
+    "Attachment",
     "AuditEvent",
     "Category",
     "Comment",
+    "DocumentImport",
     "Feedback",
     "FeedbackReply",
     "ManualBuild",
@@ -42,8 +46,10 @@ __all__ = [
     "Notification",
     "Procedure",
     "ProcedureQuerySet",
+    "ProcedureTemplate",
     "Rendition",
     "Revision",
+    "RevisionImage",
     "RevisionQuerySet",
     "SearchDocument",
     "Signature",

@@ -415,6 +415,13 @@ class Revision(models.Model):
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    def is_published(self, at=None) -> bool:
+        """In the manual: in force now, or in force before (as the manual's pages say)."""
+        if self.status in (self.Status.EFFECTIVE, self.Status.SUPERSEDED, self.Status.WITHDRAWN):
+            return True
+        at = at or timezone.now()
+        return self.status == self.Status.APPROVED and self.effective_at <= at
+
     def ordered_steps(self) -> list["Step"]:
         return sorted(self.steps.all(), key=lambda s: (s.position, s.pk or 0))
 

@@ -66,6 +66,7 @@ def body_html(revision: Revision) -> str:
             "measures": snapshot.measures,
             "diagram": diagram,
             "training_url": _safe_url(revision.training_url),
+            "attachments": list(revision.attachments.order_by("position", "pk")),
         },
     )
 
@@ -126,4 +127,6 @@ def document_pdf(revision: Revision, *, body: str | None = None, watermark: str 
             ),
         },
     )
+    # Attachment links are relative on the page; in the PDF they point at the manual's address.
+    html = html.replace('href="/files/', f'href="{settings.SOPDESK_BASE_URL.rstrip("/")}/files/')
     return html_to_pdf(html)

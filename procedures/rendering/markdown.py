@@ -5,6 +5,8 @@ piece of author text therefore goes through `sanitize_html`, one allow-list of t
 attributes and URL schemes, before it reaches a browser (or, later, the PDF renderer).
 """
 
+import re
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -14,7 +16,7 @@ ALLOWED_TAGS = frozenset(
         "p", "br", "hr", "strong", "em", "b", "i", "u", "s", "del", "ins", "mark", "sub", "sup",
         "code", "pre", "kbd", "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
         "h3", "h4", "h5", "h6", "a", "abbr",
-        "table", "thead", "tbody", "tr", "th", "td", "caption",
+        "table", "thead", "tbody", "tr", "th", "td", "caption", "img",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {
@@ -23,14 +25,37 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
     "th": {"align", "colspan", "rowspan"},
     "td": {"align", "colspan", "rowspan"},
+    "img": {"src", "alt", "title"},
 }
+# The only pictures a document shows are its own uploads, served by SOP Desk at /images/…:
+# no hot-linked picture can track a reader or make the PDF renderer fetch anything.
+IMAGE_SRC = re.compile(
+    r"/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(png|jpg)"
+)
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if IMAGE_SRC.fullmatch(value) else None
+    return value
+
+
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 MARKDOWN_EXTENSIONS = ["tables", "sane_lists", "fenced_code", "def_list", "abbr"]
 
 
+# A picture whose source was refused: nh3 keeps the element, a page must not (src is required).
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=\")[^>]*>")
+
+
 def sanitize_html(html: str) -> str:
-    """Remove everything not on the allow-lists: scripts, event handlers, style, unsafe URLs."""
+    """Remove everything not on the allow-lists: scripts, event handlers, style, unsafe URLs,
+    pictures that are not the document's own uploads."""
+    return _IMG_WITHOUT_SRC.sub("", _clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -38,6 +63,8 @@ def sanitize_html(html: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_filter_attribute,
+        set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
     )
 
 

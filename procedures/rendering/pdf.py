@@ -1,8 +1,9 @@
 """HTML → PDF with WeasyPrint, locked down.
 
 One font configuration and one compiled stylesheet per process. The URL fetcher refuses
-everything but `data:` URLs and the app's own static files, read from disk: no `file:`, no
-HTTP(S), no redirects, so a document can never make the renderer fetch anything. A render
+everything but `data:` URLs, the app's own static files (read from disk) and the documents'
+uploaded images (read through the storage API by their random name): no `file:`, no
+HTTP(S), no redirects, so a document can never make the renderer fetch anything else. A render
 has an input size limit and a time limit.
 """
 
@@ -16,15 +17,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .markdown import IMAGE_SRC
+
 # Documents are rendered as if they lived here; only /static/ below it resolves to anything.
 BASE_URL = "https://sopdesk.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
+IMAGES_PREFIX = BASE_URL + "images/"
 PDF_VARIANT = "pdf/ua-1"
 
 
@@ -51,8 +56,25 @@ class LockedDownFetcher(URLFetcher):
             if path is not None:
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        if url.startswith(IMAGES_PREFIX):
+            data = _uploaded_image(url.removeprefix(BASE_URL[:-1]))
+            if data is not None:
+                mime = "image/jpeg" if url.endswith(".jpg") else "image/png"
+                return URLFetcherResponse(url, data, {"Content-Type": mime})
         self.refused.append(url)
         raise ValueError(f"SOP Desk's renderer does not fetch {url[:200]}")
+
+
+def _uploaded_image(path: str) -> bytes | None:
+    """/images/<uuid>.png → the stored, re-encoded image's bytes (nothing else is readable)."""
+    if not IMAGE_SRC.fullmatch(path):
+        return None
+    name = path.removeprefix("/")
+    try:
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
+    except (FileNotFoundError, OSError):
+        return None
 
 
 def _static_file(relative: str) -> Path | None:

@@ -1,4 +1,5 @@
-/* SOP Desk draft editor: live preview, the step editor, the measures editor, unsaved-changes guard.
+/* SOP Desk draft editor: live preview, the step editor, the measures editor, unsaved-changes guard,
+ * images (chosen or pasted) and attached files.
  * No dependencies. The server stays the authority: it renders the preview with the manual's
  * sanitizing renderer and validates every step again on save. */
 (function () {
@@ -15,8 +16,10 @@
 
   /* ---------- unsaved changes ---------- */
   var dirtyState = form.querySelector("[data-dirty-state]");
-  function markDirty() {
-    if (dirty) return;
+  // Inputs that belong to another form (the attachment forms) are not part of the draft.
+  function ownField(event) { return !(event && event.target && event.target.form && event.target.form !== form); }
+  function markDirty(event) {
+    if (dirty || !ownField(event)) return;
     dirty = true;
     if (dirtyState) dirtyState.textContent = t.unsaved;
   }
@@ -65,6 +68,7 @@
   }
 
   function watchPreview(textarea) {
+    addImageTools(textarea);
     var timer = null;
     textarea.addEventListener("input", function () {
       clearTimeout(timer);
@@ -72,6 +76,150 @@
     });
     if (textarea.value.trim()) renderPreview(textarea);
   }
+
+  /* ---------- images: chosen with a button or pasted; inserted at the cursor ---------- */
+  var imageUrl = form.getAttribute("data-image-url");
+  var picker = document.getElementById("image-picker");
+  var pickerTarget = null;
+
+  function labelOf(textarea) {
+    var label = form.querySelector('label[for="' + textarea.id + '"]');
+    return label ? label.textContent.trim() : t.step;
+  }
+
+  function statusFor(textarea) {
+    if (textarea._status) return textarea._status;
+    var status = document.createElement("p");
+    status.className = "help";
+    status.setAttribute("role", "status");
+    textarea._tools.appendChild(status);
+    textarea._status = status;
+    return status;
+  }
+
+  function checkAlt(textarea) {
+    if (!textarea._altWarning) {
+      var warning = document.createElement("p");
+      warning.className = "md-warning";
+      warning.hidden = true;
+      warning.textContent = t.missingAlt;
+      warning.id = textarea.id + "-alt-warning";
+      textarea.insertAdjacentElement("afterend", warning);
+      textarea._altWarning = warning;
+    }
+    var missing = /!\[\s*\]\(/.test(textarea.value);
+    textarea._altWarning.hidden = !missing;
+    if (missing) textarea.setAttribute("aria-describedby", ((textarea.getAttribute("aria-describedby") || "").replace(textarea._altWarning.id, "") + " " + textarea._altWarning.id).trim());
+  }
+
+  function insertAtCursor(textarea, text, caretOffset) {
+    var start = textarea.selectionStart, end = textarea.selectionEnd;
+    var before = textarea.value.slice(0, start), after = textarea.value.slice(end);
+    var pad = before && !/\n$/.test(before) ? "\n" : "";
+    textarea.value = before + pad + text + after;
+    var caret = before.length + pad.length + caretOffset;
+    textarea.focus();
+    textarea.setSelectionRange(caret, caret);
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function uploadImage(textarea, file) {
+    var status = statusFor(textarea);
+    status.textContent = t.uploading;
+    var start = textarea.selectionStart;
+    var body = new FormData();
+    body.append("image", file, file.name || "pasted.png");
+    fetch(imageUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().catch(function () { return { error: t.uploadFailed }; });
+    }).then(function (data) {
+      if (data.error || !data.url) { status.textContent = data.error || t.uploadFailed; status.setAttribute("role", "alert"); return; }
+      status.setAttribute("role", "status");
+      status.textContent = t.imageAdded;
+      textarea.setSelectionRange(start, start);
+      insertAtCursor(textarea, "![](" + data.url + ")", 2);
+    }).catch(function () {
+      status.textContent = t.uploadFailed;
+    });
+  }
+
+  function addImageTools(textarea) {
+    if (textarea._tools || !imageUrl) return;
+    var tools = document.createElement("div");
+    tools.className = "md-tools";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--small";
+    button.textContent = t.insertImage;
+    button.setAttribute("data-insert-image", "");
+    tools.appendChild(button);
+    textarea.insertAdjacentElement("beforebegin", tools);
+    textarea._tools = tools;
+    button.addEventListener("click", function () {
+      button.setAttribute("aria-label", fmt(t.insertImageInto, labelOf(textarea)));
+      pickerTarget = textarea;
+      picker.value = "";
+      picker.click();
+    });
+    button.setAttribute("aria-label", fmt(t.insertImageInto, labelOf(textarea)));
+    textarea.addEventListener("input", function () { checkAlt(textarea); });
+    checkAlt(textarea);
+  }
+
+  if (picker) {
+    picker.addEventListener("change", function () {
+      if (pickerTarget && picker.files.length) uploadImage(pickerTarget, picker.files[0]);
+    });
+  }
+
+  form.addEventListener("paste", function (event) {
+    var textarea = event.target;
+    if (!textarea.matches || !textarea.matches("textarea[data-markdown]") || !event.clipboardData) return;
+    var files = Array.prototype.filter.call(event.clipboardData.files || [], function (file) {
+      return /^image\//.test(file.type);
+    });
+    if (!files.length) return;
+    event.preventDefault();
+    uploadImage(textarea, files[0]);
+  });
+
+  /* ---------- attached files: uploaded and removed without leaving the editor ---------- */
+  var attachmentSlot = form.querySelector("[data-attachment-slot]");
+  var attachmentStatus = form.querySelector("[data-attachment-status]");
+  document.querySelectorAll("form[data-attachment-form]").forEach(function (other) {
+    other.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = new FormData(other);
+      if (event.submitter && event.submitter.name) body.append(event.submitter.name, event.submitter.value);
+      attachmentStatus.setAttribute("role", "status");
+      attachmentStatus.textContent = t.attaching;
+      fetch(other.action, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().catch(function () { return { error: t.uploadFailed }; });
+      }).then(function (data) {
+        if (data.error) {
+          attachmentStatus.setAttribute("role", "alert");
+          attachmentStatus.textContent = data.error;
+          return;
+        }
+        attachmentSlot.innerHTML = data.html;  // rendered by the server's template, escaped there
+        attachmentStatus.textContent = data.message;
+        if (other.id === "attachment-upload") {
+          document.querySelectorAll('[form="attachment-upload"]').forEach(function (input) {
+            if (input.tagName === "INPUT") input.value = "";
+          });
+        }
+      }).catch(function () {
+        attachmentStatus.setAttribute("role", "alert");
+        attachmentStatus.textContent = t.uploadFailed;
+      });
+    });
+  });
+
   form.querySelectorAll("textarea[data-markdown]").forEach(watchPreview);
 
   /* ---------- formset helpers ---------- */
@@ -299,7 +447,7 @@
     refreshSteps();
     refreshMeasures();
     form.querySelectorAll("input, textarea, select").forEach(function (el) {
-      if (!el.name || el.name === "csrfmiddlewaretoken" || /TOTAL_FORMS|INITIAL_FORMS/.test(el.name)) return;
+      if (!el.name || el.form !== form || el.name === "csrfmiddlewaretoken" || /TOTAL_FORMS|INITIAL_FORMS/.test(el.name)) return;
       var value = values[el.name];
       if (el.type === "radio") { el.checked = value === el.value; return; }
       if (el.type === "checkbox") { el.checked = value !== undefined; return; }
@@ -338,7 +486,8 @@
     if (accepted || same) dropBackup(); else offerRestore(backup);
   }
   var backupTimer = null;
-  form.addEventListener("input", function () {
+  form.addEventListener("input", function (event) {
+    if (!ownField(event)) return;
     clearTimeout(backupTimer);
     backupTimer = setTimeout(function () { writeBackup(false); }, 800);
   });
