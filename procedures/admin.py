@@ -1,4 +1,5 @@
-"""The document controller's admin: categories, owners and people. History is read-only.
+"""The document controller's admin: categories, owners, people, procedure templates. History is
+read-only.
 
 Revisions are shown but never changed here: drafts are written on /desk/ and statuses
 change only through workflow.py.
@@ -11,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import audit, permissions
-from .models import ApprovalRule, AuditEvent, Category, Procedure, Revision, Team, User
+from .models import (
+    ApprovalRule,
+    AuditEvent,
+    Category,
+    Procedure,
+    ProcedureTemplate,
+    Revision,
+    Team,
+    User,
+)
 
 
 class AuditedAdminMixin:
@@ -153,6 +163,39 @@ class CategoryAdmin(ReadOnlyHistoryAdmin):
     def review_first(self, category: Category) -> bool:
         rule = getattr(category, "approval_rule", None)
         return bool(rule and rule.review_required)
+
+
+@admin.register(ProcedureTemplate)
+class ProcedureTemplateAdmin(admin.ModelAdmin):
+    """The document controller's templates for new procedures."""
+
+    list_display = ("name", "step_format", "is_active", "order")
+    list_editable = ("is_active", "order")
+    ordering = ("order", "name")
+    fieldsets = (
+        (None, {"fields": ("name", "description", "order", "is_active", "title", "step_format")}),
+        (
+            _("Elements"),
+            {
+                "description": _(
+                    "Write guidance between [[ and ]]. A draft cannot be submitted while any "
+                    "guidance is left, so every author replaces it with their own text."
+                ),
+                "fields": (
+                    "purpose",
+                    "scope",
+                    "responsibilities",
+                    "steps",
+                    "procedure_notes",
+                    "measures",
+                    "measures_notes",
+                    "documentation",
+                    "training",
+                    "review_and_approval",
+                ),
+            },
+        ),
+    )
 
 
 @admin.register(Procedure)

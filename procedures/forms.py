@@ -14,6 +14,7 @@ from .models import (
     Comment,
     Feedback,
     Procedure,
+    ProcedureTemplate,
     Revision,
     Step,
     User,
@@ -43,6 +44,11 @@ class ProcedureCreateForm(forms.Form):
         label=_("Review every (months)"), min_value=1, max_value=60, initial=12
     )
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    template = forms.ModelChoiceField(
+        queryset=ProcedureTemplate.objects.filter(is_active=True),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,6 +198,59 @@ class DraftEditor:
             steps=[f.to_data() for f in self.steps.forms if not f.is_blank()],
             measures=[f.to_data() for f in self.measures.forms if not f.is_blank()],
         )
+
+
+class AttachmentForm(forms.Form):
+    """A form or record sheet to list under Documentation (the file is checked by services)."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt, .ods) or CSV."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("What it is for (optional)"), max_length=500, required=False
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".docx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+class ImportForm(forms.Form):
+    """Word files to turn into drafts, the category they go in and (for a controller) the owner."""
+
+    files = MultipleFileField(
+        label=_("Word files (.docx)"),
+        help_text=_("Choose one or several. Each becomes a new procedure with a first draft."),
+    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.order_by("order", "name")
+        if permissions.can_choose_owner(user):
+            self.fields["owner"].queryset = (
+                User.objects.filter(groups__name=permissions.SUPERVISOR, is_active=True)
+                .order_by("first_name", "last_name", "username")
+                .distinct()
+            )
+            self.fields["owner"].label_from_instance = lambda u: u.display_name
+        else:
+            del self.fields["owner"]
 
 
 class SubmitForm(forms.Form):

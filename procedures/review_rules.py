@@ -3,13 +3,14 @@ so may not sign it, who may, what a draft still lacks, which signatures still ho
 signer is locked out. Reads only: every write is in workflow.py."""
 
 import datetime
+import re
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions
-from .content import canonical_hash, steps_of
+from . import files, permissions
+from .content import canonical_hash, step_rows, steps_of
 from .models import ApprovalRule, AuditEvent, Revision, Signature, SigningAttempt, User
 from .steps import validate_steps
 
@@ -69,7 +70,68 @@ def missing_elements(revision: Revision) -> list[str]:
         missing.append(_("8. Review interval"))
     if revision.number > 1 and not revision.change_summary.strip():
         missing.append(_("a change summary (what changed and why)"))
-    return missing
+    return missing + guidance_left(revision) + foreign_images(revision)
+
+
+# A template's guidance: text between [[ and ]] that the author is to replace.
+GUIDANCE = re.compile(r"\[\[(.+?)\]\]", re.DOTALL)
+
+
+def _element_labels() -> list[tuple[str, str]]:
+    return [
+        ("title", _("the title")),
+        ("change_summary", _("the change summary")),
+        ("purpose", _("1. Purpose")),
+        ("scope", _("2. Scope")),
+        ("responsibilities", _("3. Responsibilities")),
+        ("procedure_notes", _("4. Procedure, notes on the steps")),
+        ("measures_notes", _("5. Performance measures, notes")),
+        ("documentation", _("6. Documentation")),
+        ("training", _("7. Training")),
+        ("review_and_approval", _("8. Review and approval")),
+    ]
+
+
+def _guidance_message(where: str, text: str) -> str:
+    first = " ".join(GUIDANCE.search(text).group(1).split())
+    if len(first) > 80:
+        first = first[:79] + "…"
+    return _(
+        "%(where)s still holds the template's guidance “%(guidance)s”: replace it with your own text."
+    ) % {
+        "where": where,
+        "guidance": first,
+    }
+
+
+def guidance_left(revision: Revision) -> list[str]:
+    """One message per element, step or measure that still holds a template's guidance."""
+    found = []
+    for name, label in _element_labels():
+        text = getattr(revision, name) or ""
+        if GUIDANCE.search(text):
+            found.append(_guidance_message(label, text))
+    for row in step_rows(steps_of(revision)):
+        if GUIDANCE.search(row.step.text):
+            where = _("4. Procedure, step %(number)s") % {"number": row.number}
+            found.append(_guidance_message(where, row.step.text))
+    for measure in revision.ordered_measures():
+        text = " ".join([measure.name, measure.target, measure.method, measure.frequency])
+        if GUIDANCE.search(text):
+            where = _("5. Performance measures, “%(name)s”") % {"name": measure.name[:60]}
+            found.append(_guidance_message(where, text))
+    return found
+
+
+def foreign_images(revision: Revision) -> list[str]:
+    """Images the text shows that belong to another procedure: its readers could not see them."""
+    texts = [getattr(revision, name) or "" for name in Revision.MARKDOWN_FIELDS]
+    texts += [s.text for s in revision.ordered_steps()]
+    return [
+        _("an image that belongs to another procedure (%(name)s): upload it here again")
+        % {"name": name}
+        for name in files.foreign_images(revision, texts)
+    ]
 
 
 def valid_signatures(

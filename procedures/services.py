@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from . import audit, notifications, permissions, search
 from .models import (
     Acknowledgement,
+    Attachment,
     AuditEvent,
     Category,
     Comment,
@@ -141,8 +142,11 @@ def create_procedure(
     step_format: str,
     review_interval_months: int,
     created_by: User,
+    content: DraftContent | None = None,
+    reason: str = "",
 ) -> Revision:
-    """Nothing → a procedure with revision 1 as an empty draft, authored by its owner."""
+    """Nothing → a procedure with revision 1 as a draft authored by its owner: empty, or with
+    `content` (a template's guidance to replace, or an imported document)."""
     if not permissions.can_create_procedure(created_by):
         raise NotAllowed(_("You may not create procedures."))
     if not permissions.can_own_procedures(owner):
@@ -169,12 +173,21 @@ def create_procedure(
         author=owner,
         updated_by=created_by,
     )
-    _save(revision, user=created_by, reason=_("First draft created"))
+    reason = reason or _("First draft created")
+    if content is not None:
+        for name, value in content.fields.items():
+            if name in CONTENT_FIELDS and name not in ("title", "step_format"):
+                setattr(revision, name, value)
+    _save(revision, user=created_by, reason=reason)
+    if content is not None:
+        _sync_steps(revision, normalise(step_format, content.steps), user=created_by, reason=reason)
+        _sync_measures(revision, content.measures, user=created_by, reason=reason)
     audit.record(
         action=AuditEvent.Action.PROCEDURE_CREATED,
         actor=created_by,
         revision=revision,
         to_status=revision.status,
+        reason=reason,
         changes={
             "code": [None, code],
             "category": [None, category.name],
@@ -350,6 +363,7 @@ def start_revision(*, procedure: Procedure, author: User) -> Revision:
         for m in latest.ordered_measures()
     ]
     _sync_measures(draft, measures, user=author, reason=reason)
+    _copy_attachments(source=latest, target=draft)
     audit.record(
         action=AuditEvent.Action.REVISION_STARTED,
         actor=author,
@@ -359,6 +373,30 @@ def start_revision(*, procedure: Procedure, author: User) -> Revision:
     )
     search.index_revision(draft)
     return draft
+
+
+def _copy_attachments(*, source: Revision, target: Revision) -> None:
+    """A new revision lists the same attachments as the one it starts from, sharing their
+    stored files (which never change): each revision keeps its own list."""
+    for item in source.attachments.order_by("position", "pk"):
+        Attachment.objects.create(
+            revision=target,
+            **{
+                name: getattr(item, name)
+                for name in (
+                    "position",
+                    "title",
+                    "description",
+                    "kind",
+                    "file",
+                    "filename",
+                    "size",
+                    "sha256",
+                    "uploaded_by",
+                    "uploaded_at",
+                )
+            },
+        )
 
 
 @transaction.atomic

@@ -5,6 +5,8 @@ from .views import (
     authoring,
     desk,
     feedback,
+    files,
+    importing,
     kpis,
     manual,
     notifications,
@@ -17,6 +19,7 @@ desk_patterns = [
     path("", desk.DeskIndexView.as_view(), name="index"),
     path("new/", desk.ProcedureCreateView.as_view(), name="create"),
     path("preview/", authoring.MarkdownPreviewView.as_view(), name="preview"),
+    path("import/", importing.ImportView.as_view(), name="import"),
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
     path("search/", search.DeskSearchView.as_view(), name="search"),
     path("reading/", reading.ReadingDashboardView.as_view(), name="reading"),
@@ -39,6 +42,19 @@ desk_patterns = [
     path("<str:code>/rev/<int:number>/sign/", review.SignView.as_view(), name="sign"),
     path("<str:code>/rev/<int:number>/return/", review.ReturnView.as_view(), name="return"),
     path("<str:code>/rev/<int:number>/comment/", review.CommentView.as_view(), name="comment"),
+    path(
+        "<str:code>/rev/<int:number>/images/", files.ImageUploadView.as_view(), name="image_upload"
+    ),
+    path(
+        "<str:code>/rev/<int:number>/attachments/",
+        files.AttachmentAddView.as_view(),
+        name="attachment_add",
+    ),
+    path(
+        "<str:code>/rev/<int:number>/attachments/remove/",
+        files.AttachmentRemoveView.as_view(),
+        name="attachment_remove",
+    ),
 ]
 
 manual_patterns = [
@@ -71,6 +87,8 @@ urlpatterns = [
     path("", desk.home, name="home"),
     path("desk/", include((desk_patterns, "desk"))),
     path("manual.pdf", manual.ManualPdfView.as_view(), name="manual_pdf"),
+    path("images/<str:name>", files.ImageView.as_view(), name="image"),
+    path("files/<uuid:token>/<str:filename>", files.AttachmentView.as_view(), name="attachment"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/<int:pk>/",

@@ -1,5 +1,6 @@
 """The draft editor and the live Markdown preview."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -102,6 +103,8 @@ class RevisionEditView(RevisionMixin, TemplateView):
             step_formats=Revision.StepFormat,
             comments=_comments_by_element(self.revision),
             addressed_feedback=addressed_feedback(self.revision),
+            attachments=list(self.revision.attachments.order_by("position", "pk")),
+            upload_limit=settings.SOPDESK_UPLOAD_MAX_BYTES,
             **kwargs,
         )
 

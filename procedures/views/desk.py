@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
 from .. import feedback, permissions, services, workflow
-from ..content import snapshot_of, step_rows
+from ..content import snapshot_of, step_rows, template_content
 from ..diff import compare
 from ..forms import ProcedureCreateForm, WithdrawalForm
-from ..models import AuditEvent, Category, Feedback, Procedure, Revision
+from ..models import AuditEvent, Category, Feedback, Procedure, ProcedureTemplate, Revision
 from ..rendering.document import document_pdf
 from ..rendering.markdown import render_markdown
 from ..rendering.pdf import RenderRefused
@@ -111,13 +111,38 @@ class ProcedureCreateView(DeskMixin, FormView):
                 _("Only supervisors and document controllers create procedures.")
             )
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.templates = list(
+            ProcedureTemplate.objects.filter(is_active=True).order_by("order", "name")
+        )
+        chosen = request.POST.get("template") or request.GET.get("template") or ""
+        self.template = next((t for t in self.templates if str(t.pk) == chosen), None)
+
+    def get_initial(self):
+        if self.template is None:
+            return {}
+        return {
+            "template": self.template,
+            "title": self.template.title,
+            "step_format": self.template.step_format,
+        }
+
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(templates=self.templates, chosen=self.template, **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
+            template = data.get("template")
             revision = services.create_procedure(
+                content=template_content(template) if template else None,
+                reason=_("First draft created from the template %(name)s") % {"name": template.name}
+                if template
+                else "",
                 code=data["code"],
                 title=data["title"],
                 category=data["category"],
@@ -186,6 +211,7 @@ class RevisionDetailView(RevisionMixin, TemplateView):
             measures=snapshot.measures,
             can_edit=permissions.can_edit(self.request.user, revision),
             addressed_feedback=addressed_feedback(revision),
+            attachments=list(revision.attachments.order_by("position", "pk")),
             # the panel's forms: those in kwargs (refused, as typed) or fresh ones
             **(workflow_context(revision, self.request.user, **kwargs) | kwargs),
         )
