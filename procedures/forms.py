@@ -204,10 +204,10 @@ class AttachmentForm(forms.Form):
     """A form or record sheet to list under Documentation (the file is checked by services)."""
 
     file = forms.FileField(
-        label=_("File"),
+        label=_("File to attach"),
         help_text=_("PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt, .ods) or CSV."),
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title of the file"), max_length=200)
     description = forms.CharField(
         label=_("What it is for (optional)"), max_length=500, required=False
     )

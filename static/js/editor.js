@@ -155,7 +155,9 @@
     button.textContent = t.insertImage;
     button.setAttribute("data-insert-image", "");
     tools.appendChild(button);
-    textarea.insertAdjacentElement("beforebegin", tools);
+    // Above the text and its preview side by side (an element), or above a step's text.
+    var pair = textarea.parentElement.classList.contains("md-pair") ? textarea.parentElement : textarea;
+    pair.insertAdjacentElement("beforebegin", tools);
     textarea._tools = tools;
     button.addEventListener("click", function () {
       button.setAttribute("aria-label", fmt(t.insertImageInto, labelOf(textarea)));

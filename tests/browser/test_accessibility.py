@@ -2,9 +2,11 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from procedures import feedback, services
+from procedures import feedback, files, services
+from procedures.models import ProcedureTemplate
 from procedures.steps import StepData
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory, make_effective, new_procedure, save, submit
@@ -34,10 +36,21 @@ def test_desk_pages_have_no_accessibility_violations(page, people, category, wid
         author=people["agent"], revision=first, body="Step 1 is unclear.", step_key="q"
     )
     feedback.reply(feedback=sent, author=people["supervisor"], body="Which part?")
+    template, _new = ProcedureTemplate.objects.get_or_create(
+        name="Complaint handling", defaults={"purpose": "[[Why.]]"}
+    )
+    files.add_attachment(
+        revision=second,
+        user=people["supervisor"],
+        upload=SimpleUploadedFile("form.pdf", b"%PDF-1.4\n"),
+        title="Call form",
+        description="The form agents fill in.",
+        max_bytes=10**6,
+    )
     page.set_viewport_size({"width": width, "height": 900})
     visits = {
         "supervisor": [
-            "/desk/", "/desk/new/", "/desk/CC-CH-030/", "/desk/CC-CH-030/rev/1/",
+            "/desk/", "/desk/new/", f"/desk/new/?template={template.pk}", "/desk/import/", "/desk/CC-CH-030/", "/desk/CC-CH-030/rev/1/",
             "/desk/CC-CH-030/rev/2/edit/", "/desk/CC-CH-030/compare/?from=1&to=2",
             "/desk/search/?q=help", "/desk/reading/", "/desk/feedback/", f"/desk/feedback/{sent.pk}/",
             "/notifications/",

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from procedures import feedback, services, workflow
+from procedures import feedback, files, services, workflow
 from procedures.content import measures_of, steps_of
 from procedures.models import (
     ApprovalRule,
@@ -31,6 +31,7 @@ from procedures.models import (
 from procedures.steps import StepData
 
 from ._demo_manual import CATEGORIES, LIFECYCLE, PROCEDURES, REVIEW, REVISIONS, USERS
+from ._demo_media import crm_screenshot, disposition_csv
 
 DEMO_PASSWORD = "sopdesk-demo"  # noqa: S105 - documented in the README, demo only
 # Quality monitoring procedures need two managers' approval (an approval rule in the demo).
@@ -216,10 +217,13 @@ class Command(BaseCommand):
             review_interval_months=spec.get("review", 12),
             created_by=self.users["controller"],
         )
+        content = _content(spec)
+        if spec["code"] == "CC-CH-001":
+            self._screenshot_and_form(revision, owner, content)
         services.save_draft(
             revision=revision,
             editor=owner,
-            content=_content(spec),
+            content=content,
             lock_version=revision.lock_version,
         )
         if state == "draft":
@@ -244,6 +248,28 @@ class Command(BaseCommand):
             services.acknowledge(agent=self.users["agent"], revision=revision)
         if state in ("revised", "in_review"):
             self._second_revision(spec, owner, state)
+
+    def _screenshot_and_form(self, revision: Revision, owner: User, content) -> None:
+        """CC-CH-001's last step shows the CRM's wrap-up screen; the code list is attached."""
+        image = files.add_image(
+            revision=revision, user=owner, upload=crm_screenshot(), max_bytes=10**7
+        )
+        files.add_attachment(
+            revision=revision,
+            user=owner,
+            upload=disposition_csv(),
+            title="Disposition code list",
+            description="Every code agents choose at wrap-up, and what it means.",
+            max_bytes=10**7,
+        )
+        last = content.steps[-1]
+        content.steps[-1] = StepData(
+            **{
+                **last.__dict__,
+                "text": last.text
+                + f"\n\n![CRM wrap-up screen with the disposition list open]({image.get_absolute_url()})",
+            }
+        )
 
     def _approve(self, revision: Revision, effective_at=None) -> None:
         workflow.submit(revision=revision, actor=revision.procedure.owner)
