@@ -97,19 +97,32 @@
     return status;
   }
 
+  // Notes under a text: a picture without a description, a template's guidance still there.
+  var CHECKS = [
+    { name: "alt", test: /!\[\s*\]\(/, message: function () { return t.missingAlt; } },
+    { name: "guidance", test: /\[\[[\s\S]+?\]\]/, message: function () { return t.guidanceLeft; } }
+  ];
   function checkAlt(textarea) {
-    if (!textarea._altWarning) {
-      var warning = document.createElement("p");
-      warning.className = "md-warning";
-      warning.hidden = true;
-      warning.textContent = t.missingAlt;
-      warning.id = textarea.id + "-alt-warning";
-      textarea.insertAdjacentElement("afterend", warning);
-      textarea._altWarning = warning;
-    }
-    var missing = /!\[\s*\]\(/.test(textarea.value);
-    textarea._altWarning.hidden = !missing;
-    if (missing) textarea.setAttribute("aria-describedby", ((textarea.getAttribute("aria-describedby") || "").replace(textarea._altWarning.id, "") + " " + textarea._altWarning.id).trim());
+    textarea._notes = textarea._notes || {};
+    var describedBy = (textarea.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    CHECKS.forEach(function (check) {
+      var note = textarea._notes[check.name];
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "md-warning";
+        note.hidden = true;
+        note.textContent = check.message();
+        note.id = textarea.id + "-" + check.name + "-warning";
+        textarea.insertAdjacentElement("afterend", note);
+        textarea._notes[check.name] = note;
+      }
+      var shown = check.test.test(textarea.value);
+      note.hidden = !shown;
+      describedBy = describedBy.filter(function (id) { return id !== note.id; });
+      if (shown) describedBy.push(note.id);
+    });
+    if (describedBy.length) textarea.setAttribute("aria-describedby", describedBy.join(" "));
+    else textarea.removeAttribute("aria-describedby");
   }
 
   function insertAtCursor(textarea, text, caretOffset) {
@@ -154,18 +167,21 @@
     button.className = "button button--small";
     button.textContent = t.insertImage;
     button.setAttribute("data-insert-image", "");
+    // Which text it goes into, for screen readers: the element's name, or "this step".
+    var target = document.createElement("span");
+    target.className = "visually-hidden";
+    target.textContent = " " + (textarea.matches("[data-step-text]") ? t.toThisStep : fmt(t.toElement, labelOf(textarea)));
+    button.appendChild(target);
     tools.appendChild(button);
     // Above the text and its preview side by side (an element), or above a step's text.
     var pair = textarea.parentElement.classList.contains("md-pair") ? textarea.parentElement : textarea;
     pair.insertAdjacentElement("beforebegin", tools);
     textarea._tools = tools;
     button.addEventListener("click", function () {
-      button.setAttribute("aria-label", fmt(t.insertImageInto, labelOf(textarea)));
       pickerTarget = textarea;
       picker.value = "";
       picker.click();
     });
-    button.setAttribute("aria-label", fmt(t.insertImageInto, labelOf(textarea)));
     textarea.addEventListener("input", function () { checkAlt(textarea); });
     checkAlt(textarea);
   }

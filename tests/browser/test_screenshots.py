@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from procedures.models import Attachment, Revision, RevisionImage
+from procedures.models import Attachment, ProcedureTemplate, Revision, RevisionImage
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory, new_procedure, save, sign
 
@@ -103,3 +103,48 @@ def test_supervisor_pastes_a_screenshot_attaches_a_form_and_the_agent_gets_both(
     assert [p.image.size for p in pictures.values()] == [(160, 90)]
     text = "".join(pg.extract_text() for pg in reader.pages)
     assert "Wrap-up checklist" in text and "wrap-up-checklist.pdf" in text
+
+
+def test_a_procedure_from_a_template_shows_its_guidance_until_it_is_replaced(
+    page, people, category
+):
+    ProcedureTemplate.objects.update(is_active=False)
+    ProcedureTemplate.objects.create(
+        name="Callback request",
+        description="Promising and making a callback.",
+        title="Making a callback",
+        purpose="[[Why callbacks are offered.]]",
+        scope="All queues.",
+        responsibilities="- **Agent**: offers and records.",
+        steps="[[Offer the callback.]]\nCall back at the promised time.",
+        measures="Callbacks made on time | ≥ 95% | Dialler report | Weekly",
+        training="Callback module.",
+    )
+
+    log_in(page, "supervisor")
+    page.goto("/desk/new/")
+    page.get_by_role("link", name="Callback request").click()
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Making a callback")
+    page.get_by_label("Code").fill("CC-CH-081")
+    page.get_by_label("Category").select_option(label="Call handling")
+    page.get_by_role("button", name="Create and start writing").click()
+
+    purpose = page.locator("textarea[name='purpose']")
+    expect(purpose).to_have_value("[[Why callbacks are offered.]]")
+    note = page.locator("#id_purpose-guidance-warning")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("still holds the template’s guidance")
+    purpose.fill("Callers who cannot wait get a call back.")
+    expect(note).to_be_hidden()
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").first).to_contain_text("Draft saved.")
+
+    page.goto("/desk/CC-CH-081/rev/1/")
+    missing = page.locator(".notice", has_text="Before it can be submitted, this draft needs:")
+    expect(
+        missing.get_by_text(
+            "4. Procedure, step 1 still holds the template's guidance “Offer the callback.”"
+        )
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)
+    assert "1. Purpose" not in missing.inner_text()
