@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from desk_pages import median_ms, opener_for, prepared  # noqa: E402
 from manual import BASE, start_server, throughput  # noqa: E402
 
-
 DRAFT_OWNER = "supervisor2"
 
 
