@@ -22,7 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from desk_pages import median_ms, opener_for, prepared  # noqa: E402
+from desk_pages import manage, median_ms, opener_for, prepared  # noqa: E402
 from manual import BASE, start_server, throughput  # noqa: E402
 
 DRAFT_OWNER = "supervisor2"
@@ -96,15 +96,18 @@ def main() -> None:
     args = parser.parse_args()
 
     scratch, env = prepared(prefix="sopdesk-bench-files-")
+    manage(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")  # render the manual
     server = start_server(env)
-    agent = opener_for("agent")
-    page = agent.open(BASE + "/manual/CC-CH-001/").read().decode()
-    image_path = re.search(r'src="(/images/[^"]+)"', page).group(1)
-    file_path = re.search(r'href="(/files/[^"]+)"', page).group(1)
-    image_size = len(agent.open(BASE + image_path).read())
-    file_size = len(agent.open(BASE + file_path).read())
-    server.terminate()
-    server.wait()
+    try:
+        agent = opener_for("agent")
+        page = agent.open(BASE + "/manual/CC-CH-001/").read().decode()
+        image_path = re.search(r'src="(/images/[^"]+)"', page).group(1)
+        file_path = re.search(r'href="(/files/[^"]+)"', page).group(1)
+        image_size = len(agent.open(BASE + image_path).read())
+        file_size = len(agent.open(BASE + file_path).read())
+    finally:
+        server.terminate()
+        server.wait()
     bench_dir = scratch / "static" / "bench"
     bench_dir.mkdir(parents=True)
     (bench_dir / "image.png").write_bytes(b"x" * image_size)

@@ -23,6 +23,7 @@ import mammoth
 from bs4 import BeautifulSoup, NavigableString, Tag
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from markdownify import markdownify
 
 from . import files, services
@@ -105,15 +106,15 @@ ELEMENT_HINTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 ELEMENT_LABELS = {
-    "purpose": "1. Purpose",
-    "scope": "2. Scope",
-    "responsibilities": "3. Responsibilities",
-    "procedure": "4. Procedure",
-    "measures": "5. Performance measures",
-    "documentation": "6. Documentation",
-    "training": "7. Training",
-    "review_and_approval": "8. Review and approval",
-    "change_summary": "Change summary",
+    "purpose": gettext_lazy("1. Purpose"),
+    "scope": gettext_lazy("2. Scope"),
+    "responsibilities": gettext_lazy("3. Responsibilities"),
+    "procedure": gettext_lazy("4. Procedure"),
+    "measures": gettext_lazy("5. Performance measures"),
+    "documentation": gettext_lazy("6. Documentation"),
+    "training": gettext_lazy("7. Training"),
+    "review_and_approval": gettext_lazy("8. Review and approval"),
+    "change_summary": gettext_lazy("the change summary"),
 }
 # Where an element's free text goes on the revision.
 TEXT_FIELD = {"procedure": "procedure_notes", "measures": "measures_notes"}

@@ -131,7 +131,9 @@ def _reencode(picture: Image.Image, source_format: str) -> CleanImage:
     else:
         if picture.mode not in ("RGB", "RGBA", "L", "LA", "P"):
             picture = picture.convert("RGBA")
-        picture.save(out, "PNG", optimize=True)
+        picture.save(
+            out, "PNG"
+        )  # zlib level 6: optimize=True cost 30% more for 2% smaller screenshots
         fmt = "PNG"
     return CleanImage(data=out.getvalue(), format=fmt, width=picture.width, height=picture.height)
 

@@ -35,7 +35,7 @@ def _stored(name: str, content_type: str, **kwargs) -> FileResponse:
         raise Http404(_("This file is no longer in the store.")) from error
     response = FileResponse(handle, content_type=content_type, **kwargs)
     # Stored files never change; they are private to those who may read their revision.
-    response["Cache-Control"] = "private, max-age=86400"
+    response["Cache-Control"] = "private, max-age=86400, immutable"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
