@@ -62,3 +62,44 @@ def test_renditions_and_the_manual_live_in_the_s3_store(
     assert "CC-S3-001" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert len(PdfReader(io.BytesIO(manual)).pages) > 1
     assert revision.renditions.get(kind="PDF").file.storage.__class__.__name__ == "S3Storage"
+
+
+def test_screenshots_and_attachments_live_in_the_s3_store_and_reach_the_pdf(
+    s3, client, agent, supervisor, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from procedures import files
+
+    picture = io.BytesIO()
+    Image.new("RGB", (50, 20), "purple").save(picture, "PNG")
+    draft = new_procedure(owner=supervisor, code="CC-S3-002")
+    image = files.add_image(
+        revision=draft,
+        user=supervisor,
+        upload=SimpleUploadedFile("menu.png", picture.getvalue()),
+        max_bytes=10**6,
+    )
+    attachment = files.add_attachment(
+        revision=draft,
+        user=supervisor,
+        upload=SimpleUploadedFile("form.pdf", b"%PDF-1.4\nform"),
+        title="Callback form",
+        description="",
+        max_bytes=10**6,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        make_effective(save(draft, purpose=f"![Menu]({image.get_absolute_url()})"), manager())
+    client.force_login(agent)
+
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="sopdesk-media")["Contents"]}
+    served = client.get(image.get_absolute_url())
+    form = client.get(attachment.get_absolute_url())
+    pdf = PdfReader(io.BytesIO(b"".join(client.get("/manual/CC-S3-002.pdf").streaming_content)))
+
+    assert {image.file, attachment.file} <= keys
+    assert image.file == f"images/{image.token}.png"
+    assert served.status_code == 200 and b"".join(served.streaming_content).startswith(b"\x89PNG")
+    assert b"".join(form.streaming_content) == b"%PDF-1.4\nform"
+    assert {p.image.size for page in pdf.pages for p in page.images} == {(50, 20)}
