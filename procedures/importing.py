@@ -124,6 +124,7 @@ _CODE_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}(?:-[A-Z0-9]{1,10}){1,4})\b")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 STYLE_MAP = "p[style-name='Title'] => p.doc-title:fresh\np[style-name='Subtitle'] => p:fresh"
 MAX_UNPACKED_RATIO = 20
+MAX_STEPS = 300  # what the editor takes
 
 
 class ImportRefused(ServiceError):
@@ -325,6 +326,13 @@ def _steps_from(listing: Tag, level: int, result: Converted) -> None:
                 % {"start": text[:40]}
             )
             text = text[:2000]
+        if text and len(result.steps) >= MAX_STEPS:
+            if not any("steps were kept" in n for n in result.notes):
+                result.notes.append(
+                    _("Only the first %(count)d steps were kept: split the procedure.")
+                    % {"count": MAX_STEPS}
+                )
+            text = ""
         if text:
             key = f"i{len(result.steps) + 1}"
             result.steps.append(StepData(key=key, text=text, level=min(level, 4)))
