@@ -113,7 +113,9 @@
         note.hidden = true;
         note.textContent = check.message();
         note.id = textarea.id + "-" + check.name + "-warning";
-        textarea.insertAdjacentElement("afterend", note);
+        // Below the text and its preview when they sit side by side; else right below the text.
+        var pair = textarea.parentElement.classList.contains("md-pair") ? textarea.parentElement : textarea;
+        pair.insertAdjacentElement("afterend", note);
         textarea._notes[check.name] = note;
       }
       var shown = check.test.test(textarea.value);

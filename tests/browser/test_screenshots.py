@@ -133,7 +133,7 @@ def test_a_procedure_from_a_template_shows_its_guidance_until_it_is_replaced(
     expect(purpose).to_have_value("[[Why callbacks are offered.]]")
     note = page.locator("#id_purpose-guidance-warning")
     expect(note).to_be_visible()
-    expect(note).to_contain_text("still holds the template’s guidance")
+    expect(note).to_contain_text("Replace the template’s guidance between [[ and ]]")
     purpose.fill("Callers who cannot wait get a call back.")
     expect(note).to_be_hidden()
     page.get_by_role("button", name="Save draft").click()
