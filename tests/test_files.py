@@ -416,3 +416,28 @@ def test_hotlinked_pictures_are_removed_from_author_text(supervisor, draft):
     html = render_markdown("![x](https://tracker.example/p.gif) ![y](/images/../../x.png) text")
 
     assert "<img" not in html and "text" in html
+
+
+@pytest.mark.parametrize("view", ["desk:edit", "desk:revision"])
+def test_pages_with_attachments_use_a_constant_number_of_queries(client, supervisor, draft, view):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(supervisor)
+    url = reverse(view, args=[draft.procedure.code, 1])
+
+    def count_queries(attachments: int) -> int:
+        while draft.attachments.count() < attachments:
+            files.add_attachment(
+                revision=draft,
+                user=supervisor,
+                upload=upload("form.pdf", b"%PDF-1.7\n"),
+                title=f"Form {draft.attachments.count() + 1}",
+                description="",
+                max_bytes=10**6,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    assert count_queries(1) == count_queries(6)

@@ -394,3 +394,48 @@ def test_the_command_imports_a_batch(supervisor, tmp_path, capsys):
     assert "IMPORTED Verification.docx → B-001 “Caller verification”" in out.out
     assert "REFUSED  broken.docx" in out.err
     assert Procedure.objects.get().owner == supervisor
+
+
+def test_a_list_longer_than_the_editor_takes_is_cut_and_reported():
+    from bs4 import BeautifulSoup
+
+    items = "".join(f"<li>Step {i}</li>" for i in range(1, 306))
+    result = importing.Converted()
+
+    importing._split(BeautifulSoup(f"<h1>Procedure</h1><ol>{items}</ol>", "html.parser"), result)
+
+    assert len(result.steps) == importing.MAX_STEPS == 300
+    assert result.steps[-1].text == "Step 300"
+    assert result.notes == ["Only the first 300 steps were kept: split the procedure."]
+
+
+def test_a_controller_imports_for_the_supervisor_who_will_own_it(client, controller, supervisor):
+    category = factories.CategoryFactory(name="Billing")
+    client.force_login(controller)
+
+    response = client.post(
+        reverse("desk:import"),
+        {
+            "category": category.pk,
+            "owner": supervisor.pk,
+            "files": [SimpleUploadedFile("billing.docx", word_file(ENGLISH))],
+        },
+    )
+
+    assert response.status_code == 200
+    revision = Revision.objects.get(procedure__code="CC-BL-007")
+    assert revision.procedure.owner == supervisor and revision.author == supervisor
+    event = AuditEvent.objects.get(revision=revision, action="PROCEDURE_CREATED")
+    assert event.actor == controller
+
+
+def test_an_import_without_files_keeps_the_choice_and_says_what_is_missing(client, supervisor):
+    category = factories.CategoryFactory(name="Billing")
+    client.force_login(supervisor)
+
+    response = client.post(reverse("desk:import"), {"category": category.pk})
+
+    page = response.content.decode()
+    assert "This field is required." in page
+    assert f'<option value="{category.pk}" selected>' in page
+    assert not Procedure.objects.exists()
