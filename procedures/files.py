@@ -18,9 +18,6 @@ from .rendering.markdown import IMAGE_SRC
 from .services import NotAllowed, ServiceError
 from .uploads import CleanImage, UploadRefused, clean_attachment, clean_image, read_limited
 
-# How Markdown refers to an uploaded image: /images/<uuid>.png or .jpg
-IMAGE_URL = IMAGE_SRC
-
 
 def _editable(revision: Revision, user: User) -> Revision:
     locked = Revision.objects.select_for_update().select_related("procedure").get(pk=revision.pk)
@@ -137,7 +134,7 @@ def remove_attachment(*, attachment: Attachment, user: User) -> None:
 
 
 def image_tokens(text: str) -> set[str]:
-    return {match.group(1) for match in IMAGE_URL.finditer(text or "")}
+    return {match.group(1) for match in IMAGE_SRC.finditer(text or "")}
 
 
 def foreign_images(revision: Revision, texts: list[str]) -> list[str]:
@@ -156,7 +153,7 @@ def foreign_images(revision: Revision, texts: list[str]) -> list[str]:
 
 
 def image_by_name(name: str) -> RevisionImage | None:
-    match = IMAGE_URL.fullmatch("/images/" + name)
+    match = IMAGE_SRC.fullmatch("/images/" + name)
     if not match:
         return None
     image = RevisionImage.objects.select_related("revision__procedure").filter(token=match.group(1))

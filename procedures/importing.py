@@ -147,6 +147,10 @@ class Converted:
     def step_format(self) -> str:
         return S.HIERARCHICAL if any(s.level > 1 for s in self.steps) else S.SIMPLE
 
+    def note_once(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
     def add_text(self, element: str, markdown: str) -> None:
         if markdown.strip():
             self.text.setdefault(TEXT_FIELD.get(element, element), []).append(markdown.strip())
@@ -302,10 +306,7 @@ def _split(soup: BeautifulSoup, result: Converted) -> None:
             continue
         if current is None:
             if text or node.find("img"):
-                if not any("before the first heading" in n for n in result.notes):
-                    result.notes.append(
-                        _("The text before the first heading was put in 1. Purpose.")
-                    )
+                result.note_once(_("The text before the first heading was put in 1. Purpose."))
                 result.add_text("purpose", _markdown(node))
             continue
         if current == "procedure" and node.name == "ol":
@@ -327,11 +328,10 @@ def _steps_from(listing: Tag, level: int, result: Converted) -> None:
             )
             text = text[:2000]
         if text and len(result.steps) >= MAX_STEPS:
-            if not any("steps were kept" in n for n in result.notes):
-                result.notes.append(
-                    _("Only the first %(count)d steps were kept: split the procedure.")
-                    % {"count": MAX_STEPS}
-                )
+            result.note_once(
+                _("Only the first %(count)d steps were kept: split the procedure.")
+                % {"count": MAX_STEPS}
+            )
             text = ""
         if text:
             key = f"i{len(result.steps) + 1}"
