@@ -153,17 +153,10 @@ def template_content(template: ProcedureTemplate) -> DraftContent:
                     *[p[:limit] for p, limit in zip(parts[:4], (200, 200, 300, 100), strict=True)]
                 )
             )
+    # Every Markdown element but the change summary, which a first revision does not need.
     fields = {
         name: getattr(template, name)
-        for name in (
-            "purpose",
-            "scope",
-            "responsibilities",
-            "procedure_notes",
-            "measures_notes",
-            "documentation",
-            "training",
-            "review_and_approval",
-        )
+        for name in Revision.MARKDOWN_FIELDS
+        if name != "change_summary"
     }
     return DraftContent(fields=fields, steps=steps, measures=measures)

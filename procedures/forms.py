@@ -26,6 +26,20 @@ from .steps import StepData
 MARKDOWN_HELP = _("Markdown: **bold**, *italic*, lists with - or 1., [links](https://…).")
 
 
+def _category_and_owner(form: forms.Form, user: User) -> None:
+    """The category choice, and the owner choice for those who assign owners (else no field)."""
+    form.fields["category"].queryset = Category.objects.order_by("order", "name")
+    if permissions.can_choose_owner(user):
+        form.fields["owner"].queryset = (
+            User.objects.filter(groups__name=permissions.SUPERVISOR, is_active=True)
+            .order_by("first_name", "last_name", "username")
+            .distinct()
+        )
+        form.fields["owner"].label_from_instance = lambda u: u.display_name
+    else:
+        del form.fields["owner"]
+
+
 class ProcedureCreateForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
@@ -52,16 +66,7 @@ class ProcedureCreateForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.order_by("order", "name")
-        if permissions.can_choose_owner(user):
-            self.fields["owner"].queryset = (
-                User.objects.filter(groups__name=permissions.SUPERVISOR, is_active=True)
-                .order_by("first_name", "last_name", "username")
-                .distinct()
-            )
-            self.fields["owner"].label_from_instance = lambda u: u.display_name
-        else:
-            del self.fields["owner"]
+        _category_and_owner(self, user)
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()
@@ -241,16 +246,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.order_by("order", "name")
-        if permissions.can_choose_owner(user):
-            self.fields["owner"].queryset = (
-                User.objects.filter(groups__name=permissions.SUPERVISOR, is_active=True)
-                .order_by("first_name", "last_name", "username")
-                .distinct()
-            )
-            self.fields["owner"].label_from_instance = lambda u: u.display_name
-        else:
-            del self.fields["owner"]
+        _category_and_owner(self, user)
 
 
 class SubmitForm(forms.Form):
