@@ -29,12 +29,21 @@ def _editable(revision: Revision, user: User) -> Revision:
     return locked
 
 
-def _store(name: str, data: bytes) -> str:
-    return default_storage.save(name, ContentFile(data))
+def _stored_with_row(name: str, data: bytes, create):
+    """Store the bytes, then `create(stored_name)` the row that lists them; if the row cannot
+    be written, the file goes again: nothing is left behind by a refusal or a failure."""
+    stored = default_storage.save(name, ContentFile(data))
+    try:
+        with transaction.atomic():
+            return create(stored)
+    except Exception:
+        default_storage.delete(stored)
+        raise
 
 
 def image_url(token: uuid.UUID, clean: CleanImage) -> str:
-    return f"/images/{token}.{'jpg' if clean.format == 'JPEG' else 'png'}"
+    """Where the image will be served once stored (the model's own address)."""
+    return RevisionImage(token=token, format=clean.format).get_absolute_url()
 
 
 def store_image(
@@ -42,24 +51,22 @@ def store_image(
 ) -> RevisionImage:
     """A checked, re-encoded picture → an image owned by `revision`, at image_url(token, clean)
     (no permission check: callers check)."""
-    stored = _store(image_url(token, clean).removeprefix("/"), clean.data)
-    try:
-        with transaction.atomic():
-            return RevisionImage.objects.create(
-                token=token,
-                revision=revision,
-                file=stored,
-                format=clean.format,
-                width=clean.width,
-                height=clean.height,
-                size=len(clean.data),
-                sha256=clean.sha256,
-                original_name=name[:255],
-                uploaded_by=user,
-            )
-    except Exception:
-        default_storage.delete(stored)
-        raise
+    return _stored_with_row(
+        image_url(token, clean).removeprefix("/"),
+        clean.data,
+        lambda stored: RevisionImage.objects.create(
+            token=token,
+            revision=revision,
+            file=stored,
+            format=clean.format,
+            width=clean.width,
+            height=clean.height,
+            size=len(clean.data),
+            sha256=clean.sha256,
+            original_name=name[:255],
+            uploaded_by=user,
+        ),
+    )
 
 
 @transaction.atomic
@@ -86,26 +93,24 @@ def add_attachment(
     except UploadRefused as refused:
         raise ServiceError(refused.message) from refused
     token = uuid.uuid4()
-    stored = _store(f"attachments/{token}/{clean.filename}", clean.data)
-    try:
-        with transaction.atomic():
-            last = locked.attachments.order_by("-position").values_list("position", flat=True)
-            attachment = Attachment.objects.create(
-                token=token,
-                revision=locked,
-                position=(last.first() or 0) + 1,
-                title=title.strip(),
-                description=description.strip(),
-                kind=clean.kind,
-                file=stored,
-                filename=clean.filename,
-                size=len(clean.data),
-                sha256=clean.sha256,
-                uploaded_by=user,
-            )
-    except Exception:
-        default_storage.delete(stored)
-        raise
+    last = locked.attachments.order_by("-position").values_list("position", flat=True).first()
+    attachment = _stored_with_row(
+        f"attachments/{token}/{clean.filename}",
+        clean.data,
+        lambda stored: Attachment.objects.create(
+            token=token,
+            revision=locked,
+            position=(last or 0) + 1,
+            title=title.strip(),
+            description=description.strip(),
+            kind=clean.kind,
+            file=stored,
+            filename=clean.filename,
+            size=len(clean.data),
+            sha256=clean.sha256,
+            uploaded_by=user,
+        ),
+    )
     audit.record(
         action=AuditEvent.Action.DRAFT_SAVED,
         actor=user,

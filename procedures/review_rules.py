@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from . import files, permissions
 from .content import canonical_hash, step_rows, steps_of
 from .models import ApprovalRule, AuditEvent, Revision, Signature, SigningAttempt, User
-from .steps import validate_steps
+from .steps import StepData, validate_steps
 
 Action = AuditEvent.Action
 LOCKOUT_ATTEMPTS = 5
@@ -70,7 +70,7 @@ def missing_elements(revision: Revision) -> list[str]:
         missing.append(_("8. Review interval"))
     if revision.number > 1 and not revision.change_summary.strip():
         missing.append(_("a change summary (what changed and why)"))
-    return missing + guidance_left(revision) + foreign_images(revision)
+    return missing + guidance_left(revision, steps) + foreign_images(revision, steps)
 
 
 # A template's guidance: text between [[ and ]] that the author is to replace.
@@ -104,14 +104,15 @@ def _guidance_message(where: str, text: str) -> str:
     }
 
 
-def guidance_left(revision: Revision) -> list[str]:
-    """One message per element, step or measure that still holds a template's guidance."""
+def guidance_left(revision: Revision, steps: list[StepData] | None = None) -> list[str]:
+    """One message per element, step or measure that still holds a template's guidance
+    (`steps`: the revision's steps when the caller has already read them)."""
     found = []
     for name, label in _element_labels():
         text = getattr(revision, name) or ""
         if GUIDANCE.search(text):
             found.append(_guidance_message(label, text))
-    for row in step_rows(steps_of(revision)):
+    for row in step_rows(steps if steps is not None else steps_of(revision)):
         if GUIDANCE.search(row.step.text):
             where = _("4. Procedure, step %(number)s") % {"number": row.number}
             found.append(_guidance_message(where, row.step.text))
@@ -123,10 +124,10 @@ def guidance_left(revision: Revision) -> list[str]:
     return found
 
 
-def foreign_images(revision: Revision) -> list[str]:
+def foreign_images(revision: Revision, steps: list[StepData]) -> list[str]:
     """Images the text shows that belong to another procedure: its readers could not see them."""
     texts = [getattr(revision, name) or "" for name in Revision.MARKDOWN_FIELDS]
-    texts += [s.text for s in revision.ordered_steps()]
+    texts += [s.text for s in steps]
     return [
         _("an image that belongs to another procedure (%(name)s): upload it here again")
         % {"name": name}
