@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,8 @@ from .models import (
     Step,
     User,
 )
-from .steps import StepData, normalise, validate_steps
+from .rendering import markdown, sandbox
+from .steps import StepData, normalise, step_numbers, validate_steps
 
 # The revision fields a draft editor writes; everything else is set by the system.
 CONTENT_FIELDS = (
@@ -70,6 +72,14 @@ class StepsInvalid(ServiceError):
         self.errors = errors
 
 
+class TextRefused(ServiceError):
+    """Text that could not be rendered; `problems` name the elements and steps."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(_("The draft was not saved: ") + " ".join(problems))
+        self.problems = problems
+
+
 class EditConflict(ServiceError):
     """Someone saved the draft after the editor opened it; `current` is their version."""
 
@@ -103,6 +113,41 @@ class MeasureData:
     target: str
     method: str = ""
     frequency: str = ""
+
+
+def element_labels() -> list[tuple[str, str]]:
+    """The Markdown elements of a revision with the names an author sees."""
+    return [
+        ("title", _("the title")),
+        ("change_summary", _("the change summary")),
+        ("purpose", _("1. Purpose")),
+        ("scope", _("2. Scope")),
+        ("responsibilities", _("3. Responsibilities")),
+        ("procedure_notes", _("4. Procedure, notes on the steps")),
+        ("measures_notes", _("5. Performance measures, notes")),
+        ("documentation", _("6. Documentation")),
+        ("training", _("7. Training")),
+        ("review_and_approval", _("8. Review and approval")),
+    ]
+
+
+def unrenderable(fields: dict[str, Any], steps: Sequence[StepData]) -> list[str]:
+    """What in this content no page or PDF could render in bounded time ([] when all can), each
+    message naming the element or step. Checked in a child process with a time limit."""
+    items = [(label, fields.get(name) or "") for name, label in element_labels()]
+    numbers = step_numbers([step.level for step in steps])
+    items += [
+        (_("4. Procedure, step %(number)s") % {"number": number}, step.text)
+        for number, step in zip(numbers, steps, strict=True)
+    ]
+    items = [(label, text) for label, text in items if isinstance(text, str) and text.strip()]
+    try:
+        return sandbox.run(markdown.content_problems, items, timeout=settings.SOPDESK_CHECK_TIMEOUT)
+    except sandbox.RenderRefused:
+        return [
+            _("The text is too complex to check in %(seconds)s seconds: shorten or simplify it.")
+            % {"seconds": settings.SOPDESK_CHECK_TIMEOUT}
+        ]
 
 
 @dataclass
@@ -157,6 +202,10 @@ def create_procedure(
     )
     if Procedure.objects.by_code(code).exists():
         raise duplicate
+    if content is not None:
+        problems = unrenderable(content.fields, normalise(step_format, content.steps))
+        if problems:
+            raise TextRefused(problems)
     procedure = Procedure(
         code=code, category=category, owner=owner, review_interval_months=review_interval_months
     )
@@ -223,6 +272,9 @@ def save_draft(
     errors = validate_steps(step_format, steps)
     if errors:
         raise StepsInvalid(errors)
+    problems = unrenderable(content.fields, steps)
+    if problems:
+        raise TextRefused(problems)
 
     reason = _("Draft saved")
     values = {name: content.fields[name] for name in CONTENT_FIELDS if name in content.fields}

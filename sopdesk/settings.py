@@ -217,10 +217,20 @@ SOPDESK_ORGANISATION = os.environ.get("SOPDESK_ORGANISATION", "SOP Desk demo cal
 SOPDESK_BASE_URL = os.environ.get("SOPDESK_BASE_URL", "http://127.0.0.1:8000")
 # Paper size of the PDFs: A4 or Letter.
 SOPDESK_PAGE_SIZE = os.environ.get("SOPDESK_PAGE_SIZE", "A4")
-# Rendering refuses a document larger than this (characters of Markdown) and gives up after
-# this many seconds, so that no document can hang a worker.
+# Rendering refuses a document larger than this (characters of Markdown). Each render (a PDF,
+# the check of a saved draft) runs in a child process that is stopped after
+# SOPDESK_RENDER_TIMEOUT seconds or when its address space passes SOPDESK_RENDER_MEMORY_MB, so
+# that no document can hang or exhaust a worker. Keep the draft check's limit
+# (SOPDESK_CHECK_TIMEOUT) well below the web server's request timeout (gunicorn's --timeout).
 SOPDESK_RENDER_MAX_CHARS = int(os.environ.get("SOPDESK_RENDER_MAX_CHARS", "400000"))
 SOPDESK_RENDER_TIMEOUT = int(os.environ.get("SOPDESK_RENDER_TIMEOUT", "120"))
+SOPDESK_RENDER_MEMORY_MB = int(os.environ.get("SOPDESK_RENDER_MEMORY_MB", "3072"))
+SOPDESK_CHECK_TIMEOUT = int(os.environ.get("SOPDESK_CHECK_TIMEOUT", "10"))
+# One element of a procedure (Purpose, a step …) may hold at most this many characters and nest
+# lists, quotes and formatting at most this deep: checked when text is saved, imported or
+# submitted, so that every page, PDF and diagram renders in bounded time.
+SOPDESK_MAX_ELEMENT_CHARS = int(os.environ.get("SOPDESK_MAX_ELEMENT_CHARS", "60000"))
+SOPDESK_MAX_NESTING = int(os.environ.get("SOPDESK_MAX_NESTING", "24"))
 # Uploads: images and attached forms up to this size; pictures up to these dimensions (larger
 # ones are refused before they are decoded); Word files to import up to SOPDESK_IMPORT_MAX_BYTES.
 SOPDESK_UPLOAD_MAX_BYTES = int(os.environ.get("SOPDESK_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

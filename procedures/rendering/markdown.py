@@ -10,6 +10,9 @@ import re
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from . import limits
 
 ALLOWED_TAGS = frozenset(
     {
@@ -77,9 +80,61 @@ def _demote_headings(html: str) -> str:
     return html
 
 
+# Raw HTML elements the sanitizer removes together with everything inside them: an unclosed one
+# would silently take the rest of the element's text with it.
+_CONTENT_DROPPING = ("script", "style", "template")
+
+
+def _unclosed(raw_html: str) -> list[str]:
+    lowered = raw_html.lower()
+    return [
+        tag
+        for tag in _CONTENT_DROPPING
+        if len(re.findall(rf"<{tag}\b", lowered)) > lowered.count(f"</{tag}")
+    ]
+
+
+def _unsanitized(text: str) -> str:
+    # Python-Markdown is quadratic in the "[" of a paragraph: a paragraph with very many of them
+    # (refused at saving, but older or imported text may hold one) shows them as plain brackets.
+    for paragraph in limits.crowded_paragraphs(text):
+        text = text.replace(paragraph, paragraph.replace("[", "\\["))
+    html = markdown_lib.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return _demote_headings(html)
+
+
 def render_markdown(text: str) -> SafeString:
     """Markdown source → sanitized HTML, safe to put in a page."""
     if not text or not text.strip():
         return mark_safe("")  # noqa: S308 - empty string
-    html = markdown_lib.markdown(text, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    return mark_safe(sanitize_html(_demote_headings(html)))  # noqa: S308 - sanitized above
+    return mark_safe(sanitize_html(_unsanitized(text)))  # noqa: S308 - sanitized above
+
+
+def text_problems(text: str) -> list[str]:
+    """Why this Markdown cannot be published as written (each reason completes a sentence that
+    starts with the element's name), or [] when every page and PDF can render it."""
+    if not text or not text.strip():
+        return []
+    problems = limits.source_problems(text)
+    if problems:
+        return problems
+    raw = _unsanitized(text)
+    for tag in _unclosed(raw):
+        problems.append(
+            _(
+                "contains an unclosed “<%(tag)s>” tag, which would remove all the text after it: "
+                "delete the tag, or put it between backticks `like this` to show it as text."
+            )
+            % {"tag": tag}
+        )
+    depth = limits.depth_problem(sanitize_html(raw))
+    return problems + ([depth] if depth else [])
+
+
+def content_problems(items: list[tuple[str, str]]) -> list[str]:
+    """`text_problems` of each (label, Markdown) pair, as sentences that start with the label."""
+    return [
+        f"{label[:1].upper()}{label[1:]} {problem}"
+        for label, text in items
+        for problem in text_problems(text)
+    ]

@@ -4,14 +4,11 @@ One font configuration and one compiled stylesheet per process. The URL fetcher 
 everything but `data:` URLs, the app's own static files (read from disk) and the documents'
 uploaded images (read through the storage API by their random name): no `file:`, no
 HTTP(S), no redirects, so a document can never make the renderer fetch anything else. A render
-has an input size limit and a time limit.
+has an input size limit and runs in a child process with time and memory limits (sandbox.py).
 """
 
 import mimetypes
 import re
-import signal
-import threading
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -24,21 +21,17 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import sandbox
 from .markdown import IMAGE_SRC
+from .sandbox import RenderRefused
+
+__all__ = ["RenderRefused", "html_to_pdf"]
 
 # Documents are rendered as if they lived here; only /static/ below it resolves to anything.
 BASE_URL = "https://sopdesk.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
 IMAGES_PREFIX = BASE_URL + "images/"
 PDF_VARIANT = "pdf/ua-1"
-
-
-class RenderRefused(Exception):
-    """The document cannot be rendered; `message` says why, for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class LockedDownFetcher(URLFetcher):
@@ -122,41 +115,23 @@ def _stylesheets(language: str, page_size: str) -> tuple[CSS, CSS]:
     )
 
 
-@contextmanager
-def _time_limit(seconds: int):
-    """Interrupt a render that takes too long (main thread only: signals need it)."""
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
-        yield
-        return
-
-    def expire(signum, frame):
-        raise RenderRefused(
-            _("Rendering took longer than %(seconds)d seconds and was stopped.")
-            % {"seconds": seconds}
-        )
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def html_to_pdf(html: str, *, extra_css: str = "") -> bytes:
     """A complete HTML document → PDF bytes (tagged, PDF/UA-1), fetching nothing but our static files."""
     if len(html) > settings.SOPDESK_RENDER_MAX_CHARS * 4:
         raise RenderRefused(_("This document is too large to render."))
+    # In a child process with time and memory limits: no document can hang or exhaust a worker.
+    return sandbox.run(_write_pdf, html, extra_css)
+
+
+def _write_pdf(html: str, extra_css: str) -> bytes:
     fetcher = LockedDownFetcher()
     stylesheets = list(_stylesheets(get_language() or "en", settings.SOPDESK_PAGE_SIZE))
     if extra_css:
         stylesheets.append(CSS(string=extra_css, font_config=font_config()))
-    with _time_limit(settings.SOPDESK_RENDER_TIMEOUT):
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
-        return document.write_pdf(
-            stylesheets=stylesheets,
-            font_config=font_config(),
-            pdf_variant=PDF_VARIANT,
-            uncompressed_pdf=False,
-        )
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf(
+        stylesheets=stylesheets,
+        font_config=font_config(),
+        pdf_variant=PDF_VARIANT,
+        uncompressed_pdf=False,
+    )

@@ -14,6 +14,7 @@ from ..content import Snapshot, snapshot_of, step_rows, steps_of
 from ..diff import compare
 from ..forms import DraftEditor
 from ..models import Revision, Step
+from ..rendering import sandbox
 from ..rendering.markdown import render_markdown
 from .mixins import DeskMixin, RevisionMixin
 from .panels import addressed_feedback
@@ -67,6 +68,10 @@ class RevisionEditView(RevisionMixin, TemplateView):
             return self.render_to_response(
                 self.get_context_data(editor=editor, step_errors=invalid.errors)
             )
+        except services.TextRefused as refused:
+            for problem in refused.problems:
+                messages.error(request, problem)
+            return self.render_to_response(self.get_context_data(editor=editor))
         except services.ServiceError as error:
             messages.error(request, error.message)
             return redirect(self.procedure)
@@ -133,4 +138,8 @@ class MarkdownPreviewView(DeskMixin, View):
         text = request.POST.get("text", "")
         if len(text) > PREVIEW_MAX_CHARS:
             return HttpResponseBadRequest(_("The text is too long to preview."))
-        return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
+        try:  # in a child process with a time limit: no text can hold this worker
+            html = sandbox.run(render_markdown, text, timeout=settings.SOPDESK_CHECK_TIMEOUT)
+        except sandbox.RenderRefused as refused:
+            return HttpResponseBadRequest(refused.message)
+        return HttpResponse(html, content_type="text/html; charset=utf-8")

@@ -1,0 +1,86 @@
+"""How much text, and how deeply nested, one element of a procedure may be: what every page,
+PDF and diagram can still render in bounded time and memory.
+
+Python-Markdown takes quadratic time on long runs of "[" (2,000 of them cost a second, 20,000 a
+minute) and WeasyPrint recurses once per level of nesting (200 nested quotes exhaust Python's
+stack), so a few characters could otherwise make an approved revision unprintable. Text is
+checked when it is saved, imported or submitted; `text_problems` names what is wrong in the
+author's terms. Pure functions, no database access.
+"""
+
+import re
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+# Square brackets start links and pictures; more than this many in one paragraph is not prose.
+MAX_BRACKETS_PER_PARAGRAPH = 200
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
+_VOID = frozenset({"br", "hr", "img", "wbr", "col", "area", "input", "source"})
+
+
+def max_chars() -> int:
+    return settings.SOPDESK_MAX_ELEMENT_CHARS
+
+
+def max_depth() -> int:
+    return settings.SOPDESK_MAX_NESTING
+
+
+def crowded_paragraphs(text: str) -> list[str]:
+    """The paragraphs of `text` that hold more square brackets than Markdown handles quickly."""
+    return [
+        paragraph
+        for paragraph in _PARAGRAPH_BREAK.split(text)
+        if paragraph.count("[") > MAX_BRACKETS_PER_PARAGRAPH
+    ]
+
+
+def html_depth(html: str) -> int:
+    """How deeply the elements of (well-formed, sanitized) HTML nest, in one linear pass."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if name.lower() in _VOID or self_closing:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def source_problems(text: str) -> list[str]:
+    """What makes `text` too big to render at all (checked before any rendering is tried)."""
+    problems = []
+    if len(text) > max_chars():
+        problems.append(
+            _(
+                "is %(length)s characters long; at most %(limit)s fit in one element. Move long "
+                "reference material into an attachment."
+            )
+            % {"length": f"{len(text):,}", "limit": f"{max_chars():,}"}
+        )
+    if crowded_paragraphs(text):
+        problems.append(
+            ngettext(
+                "has a paragraph with more than %(limit)s square brackets “[”: split it up.",
+                "has a paragraph with more than %(limit)s square brackets “[”: split it up.",
+                MAX_BRACKETS_PER_PARAGRAPH,
+            )
+            % {"limit": MAX_BRACKETS_PER_PARAGRAPH}
+        )
+    return problems
+
+
+def depth_problem(html: str) -> str | None:
+    """Why the rendered HTML nests too deeply to print, or None."""
+    depth = html_depth(html)
+    if depth <= max_depth():
+        return None
+    return _(
+        "is nested %(depth)s levels deep (lists in lists, quotes in quotes or formatting in "
+        "formatting); at most %(limit)s levels can be printed."
+    ) % {"depth": depth, "limit": max_depth()}

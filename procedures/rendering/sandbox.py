@@ -1,0 +1,82 @@
+"""Run one rendering step in a child process with a wall-clock limit and a memory limit.
+
+Markdown, Graphviz and WeasyPrint work on author text; some texts cost them quadratic time or
+deep recursion. A signal-based timer only works in a process's main thread (not in a threaded
+server or the task worker's threads) and cannot stop a C library, so the work runs in a forked
+child: the parent waits at most `SOPDESK_RENDER_TIMEOUT` seconds, then kills it; the child's
+address space is capped at `SOPDESK_RENDER_MEMORY_MB`. Whatever happens, the calling worker
+carries on and the user is told why in their terms.
+
+The child must not touch the database (it shares the parent's connection): callers read what
+they need first and pass plain values.
+"""
+
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+class RenderRefused(Exception):
+    """The document cannot be rendered; `message` says why, for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+    """`func(*args)` computed in a child process; its exception re-raised here. RenderRefused
+    when the child runs out of time or memory."""
+    seconds = settings.SOPDESK_RENDER_TIMEOUT if timeout is None else timeout
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child, args=(writer, func, args, settings.SOPDESK_RENDER_MEMORY_MB), daemon=True
+    )
+    child.start()
+    writer.close()
+    try:
+        if not reader.poll(seconds):
+            raise RenderRefused(
+                _("Rendering took longer than %(seconds)d seconds and was stopped.")
+                % {"seconds": seconds}
+            )
+        try:
+            succeeded, value = reader.recv()
+        except EOFError:
+            raise RenderRefused(
+                _("Rendering needed more memory than it is allowed and was stopped.")
+            ) from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        reader.close()
+    if not succeeded:
+        raise value
+    return value
+
+
+def _child(writer, func, args, memory_mb: int) -> None:
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        result = (True, func(*args))
+    except MemoryError:
+        result = (False, RenderRefused(_("Rendering needed more memory than it is allowed.")))
+    except RecursionError:
+        result = (False, RenderRefused(_("The document is nested too deeply to render.")))
+    except Exception as error:  # noqa: BLE001 - handed to the parent, which re-raises it
+        result = (False, error)
+    try:
+        writer.send(result)
+    except Exception as error:  # noqa: BLE001 - an exception that does not pickle
+        writer.send((False, RenderRefused(str(error))))
+    writer.close()
+    os._exit(0)
