@@ -5,13 +5,17 @@ Revisions are shown but never changed here: drafts are written on /desk/ and sta
 change only through workflow.py.
 """
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import audit, permissions
+from . import audit, notifications, permissions
 from .models import (
     ApprovalRule,
     AuditEvent,
@@ -95,14 +99,47 @@ class ReadOnlyHistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         return False
 
 
+class InvitedUserForm(forms.ModelForm):
+    """A new account without a password: the person sets their own through "Forgot your
+    password?", so whoever created the account never knows it."""
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "last_name", "email")
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
+    """People and their roles. A document controller (not a superuser) cannot set anyone's
+    password, change a superuser, redirect the e-mail of an account that has a password, or
+    change their own roles: no controller can make themselves, or take over, a signer. Role
+    changes are audited and e-mailed to the person and to every document controller."""
+
     list_display = (
         "username", "first_name", "last_name", "email", "role_names", "team", "is_active",
     )  # fmt: skip
     list_filter = ("groups", "team", "is_active", "is_staff")
     fieldsets = (*UserAdmin.fieldsets, (_("Team"), {"fields": ("team",)}))
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Team"), {"fields": ("team",)}))
+    invite_fieldsets = (
+        (
+            None,
+            {
+                "fields": ("username", "first_name", "last_name", "email"),
+                "description": _(
+                    "The new person sets their own password with “Forgot your password?” on the "
+                    "sign-in page (or an administrator sets it)."
+                ),
+            },
+        ),
+    )
 
     @admin.display(description=_("roles"))
     def role_names(self, user: User) -> str:
@@ -111,11 +148,53 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("team").prefetch_related("groups")
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and not request.user.is_superuser:
+            kwargs["form"] = InvitedUserForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets if request.user.is_superuser else self.invite_fieldsets
+        fieldsets = super().get_fieldsets(request, obj)
+        if permissions.can_set_password_of(request.user, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
-        # A document controller manages people and roles, not superuser powers.
-        if request.user.is_superuser:
-            return super().get_readonly_fields(request, obj)
-        return ("is_superuser", "user_permissions", "last_login", "date_joined")
+        readonly = ["last_login", "date_joined"]
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        if obj is not None and not permissions.can_change_roles_of(request.user, obj):
+            readonly += ["groups", "is_staff", "is_superuser", "is_active", "user_permissions"]
+        if obj is not None and not permissions.can_change_email_of(request.user, obj):
+            readonly += ["email"]
+        return tuple(dict.fromkeys(readonly))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_change_account(request.user, obj))
+
+    def user_change_password(self, request, id, form_url=""):
+        person = self.get_object(request, unquote(id))
+        if person is not None and not permissions.can_set_password_of(request.user, person):
+            raise PermissionDenied(_("Only an administrator sets another person's password."))
+        return super().user_change_password(request, id, form_url)
+
+    def save_related(self, request, form, formsets, change):
+        before = sorted(g.name for g in form.instance.groups.all()) if change else []
+        super().save_related(request, form, formsets, change)
+        after = sorted(g.name for g in form.instance.groups.all())
+        if after != before:
+            controllers = Group.objects.get(name=permissions.DOCUMENT_CONTROLLER).user_set.exclude(
+                pk__in=[form.instance.pk, request.user.pk]
+            )
+            notifications.roles_changed(
+                form.instance, before=before, after=after, by=request.user, controllers=controllers
+            )
 
 
 @admin.register(Team)
@@ -213,9 +292,19 @@ class ProcedureAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ("category", "owner")
     ordering = ("code",)
 
+    # Set only by workflow.py (review dates, withdrawal): shown, never edited here.
+    workflow_fields = (
+        "next_review_on",
+        "withdrawal_requested_at",
+        "withdrawal_requested_by",
+        "withdrawal_reason",
+        "replaced_by",
+        "withdrawn_at",
+    )
+
     def get_readonly_fields(self, request, obj=None):
         # A code is a stable identifier: set once, never changed.
-        return ("code",) if obj else ()
+        return (("code",) if obj else ()) + self.workflow_fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":

@@ -82,6 +82,28 @@ def signing_locked(user: User, revision: Revision, controllers: Iterable[User]) 
     )
 
 
+def roles_changed(
+    person: User, *, before: list[str], after: list[str], by: User, controllers: Iterable[User]
+) -> None:
+    """The person whose roles changed and every document controller hear of it."""
+    none = _("no role")
+    notify(
+        [person, *controllers],
+        _("Roles changed for %(name)s") % {"name": person.display_name},
+        _(
+            "%(by)s changed the roles of %(name)s from “%(before)s” to “%(after)s”. If this "
+            "was not agreed, tell a document controller or an administrator now.\n\n%(link)s"
+        )
+        % {
+            "by": by.display_name,
+            "name": person.display_name,
+            "before": ", ".join(before) or none,
+            "after": ", ".join(after) or none,
+            "link": settings.SOPDESK_BASE_URL.rstrip("/") + reverse("desk:audit"),
+        },
+    )
+
+
 def _send_each(messages: list[tuple[str, str, str, list[str]]]) -> None:
     try:
         send_mass_mail(messages, fail_silently=False)

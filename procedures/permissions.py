@@ -42,6 +42,31 @@ def is_document_controller(user: AnyUser) -> bool:
     return DOCUMENT_CONTROLLER in roles_of(user)
 
 
+# People in the admin: a document controller manages accounts and roles, never a way into
+# somebody else's signature (setting their password or their e-mail address for a reset) and
+# never their own roles.
+
+
+def can_set_password_of(actor: AnyUser, person: User) -> bool:
+    """Only a superuser sets another person's password; everyone may change their own."""
+    return actor.is_superuser or actor.pk == person.pk
+
+
+def can_change_account(actor: AnyUser, person: User) -> bool:
+    """A superuser's account is changed by superusers only."""
+    return actor.is_superuser or not person.is_superuser
+
+
+def can_change_roles_of(actor: AnyUser, person: User) -> bool:
+    """Roles, staff status and activation are changed by somebody else, never by oneself."""
+    return actor.pk != person.pk
+
+
+def can_change_email_of(actor: AnyUser, person: User) -> bool:
+    """The address a password reset goes to: a superuser's call once the person has a password."""
+    return actor.is_superuser or not person.has_usable_password()
+
+
 def can_use_desk(user: AnyUser) -> bool:
     """The /desk/ area is for the people who write, review and control procedures."""
     return bool(roles_of(user) & {SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER})

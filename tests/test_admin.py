@@ -117,3 +117,159 @@ def test_a_document_controller_cannot_make_anyone_a_superuser(admin_client, cont
 
     assert response.status_code == 200
     assert 'name="is_superuser"' not in response.content.decode()
+
+
+# --- no account takes over a signer --------------------------------------------------------
+
+
+def _user_form(person, **changes) -> dict:
+    """The change form as the browser posts it for `person`, with `changes`."""
+    data = {
+        "username": person.username,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "is_active": "on" if person.is_active else "",
+        "is_staff": "on" if person.is_staff else "",
+        "groups": [g.pk for g in person.groups.all()],
+        "team": person.team_id or "",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "09:00:00",
+    } | changes
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_a_document_controller_cannot_set_a_managers_password(admin_client, manager):
+    url = reverse("admin:auth_user_password_change", args=[manager.pk])
+    old_hash = manager.password
+
+    page = admin_client.get(reverse("admin:procedures_user_change", args=[manager.pk]))
+    refused_get = admin_client.get(url)
+    refused_post = admin_client.post(
+        url, {"password1": "a new long passphrase", "password2": "a new long passphrase"}
+    )
+
+    assert "password/" not in page.content.decode()
+    assert (refused_get.status_code, refused_post.status_code) == (403, 403)
+    manager.refresh_from_db()
+    assert manager.password == old_hash
+
+
+def test_a_superuser_still_sets_a_password(client, manager):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    url = reverse("admin:auth_user_password_change", args=[manager.pk])
+
+    response = client.post(
+        url,
+        {
+            "password1": "a new long passphrase",
+            "password2": "a new long passphrase",
+            "usable_password": "true",
+        },
+    )
+
+    assert response.status_code == 302
+    manager.refresh_from_db()
+    assert manager.check_password("a new long passphrase")
+
+
+def test_a_document_controller_cannot_give_themselves_a_role(admin_client, controller):
+    from django.contrib.auth.models import Group
+
+    managers = Group.objects.get(name="Manager")
+    url = reverse("admin:procedures_user_change", args=[controller.pk])
+
+    admin_client.post(
+        url,
+        _user_form(
+            controller, groups=[*controller.groups.values_list("pk", flat=True), managers.pk]
+        ),
+    )
+
+    assert not controller.groups.filter(name="Manager").exists()
+
+
+def test_a_document_controller_cannot_change_a_superuser(admin_client):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    url = reverse("admin:procedures_user_change", args=[root.pk])
+
+    response = admin_client.post(url, _user_form(root, email="controller@example.com"))
+
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.email == "root@example.com"
+
+
+def test_a_document_controller_cannot_redirect_a_signers_password_reset(admin_client, manager):
+    url = reverse("admin:procedures_user_change", args=[manager.pk])
+
+    admin_client.post(url, _user_form(manager, email="controller@example.com", first_name="Jim"))
+
+    manager.refresh_from_db()
+    assert (manager.email, manager.first_name) == ("manager@example.com", "Jim")
+
+
+def test_role_changes_are_audited_and_mailed_to_the_person_and_the_other_controllers(
+    admin_client, controller, agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    other = UserFactory(username="controller2", role="Document controller")
+    supervisors = Group.objects.get(name="Supervisor")
+    url = reverse("admin:procedures_user_change", args=[agent.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url,
+            _user_form(agent, groups=[*agent.groups.values_list("pk", flat=True), supervisors.pk]),
+        )
+
+    assert response.status_code == 302
+    assert agent.groups.filter(name="Supervisor").exists()
+    events = AuditEvent.objects.filter(action="ADMIN_CHANGE", target="user: Dewi Lestari")
+    assert [e.changes["groups"] for e in events if "groups" in e.changes] == [
+        [["Agent"], ["Agent", "Supervisor"]]
+    ]
+    (mail,) = mailoutbox
+    assert "Roles changed for Dewi Lestari" in mail.subject
+    assert set(mail.to) == {agent.email, other.email}
+    assert "“Agent” to “Agent, Supervisor”" in mail.body
+
+
+def test_a_document_controller_adds_a_person_without_knowing_their_password(
+    admin_client, controller
+):
+    response = admin_client.post(
+        reverse("admin:procedures_user_add"),
+        {
+            "username": "newagent",
+            "first_name": "Ana",
+            "last_name": "Lim",
+            "email": "ana@example.com",
+        },
+    )
+
+    assert response.status_code == 302
+    from procedures.models import User
+
+    person = User.objects.get(username="newagent")
+    assert not person.has_usable_password()
+
+
+def test_workflow_dates_of_a_procedure_are_read_only_in_the_admin(admin_client, supervisor):
+    procedure = save(new_procedure(owner=supervisor)).procedure
+    url = reverse("admin:procedures_procedure_change", args=[procedure.pk])
+
+    page = admin_client.get(url).content.decode()
+
+    for name in ("next_review_on", "withdrawn_at", "withdrawal_reason", "replaced_by"):
+        assert f'name="{name}"' not in page
