@@ -27,6 +27,10 @@ from .models import (
     User,
 )
 
+admin.site.site_header = _("SOP Desk administration")
+admin.site.site_title = _("SOP Desk administration")
+admin.site.index_title = _("People, categories, templates and rules")
+
 
 class AuditedAdminMixin:
     """Every change made in the admin lands on the audit trail with its old and new values."""

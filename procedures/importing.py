@@ -21,16 +21,19 @@ from pathlib import PurePath
 
 import mammoth
 from bs4 import BeautifulSoup, NavigableString, Tag
+from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from markdownify import markdownify
 
 from . import files, services
 from .models import Category, DocumentImport, Procedure, Revision, User, code_validator
+from .rendering import sandbox
 from .services import DraftContent, MeasureData, ServiceError
 from .steps import StepData
-from .uploads import CleanImage, UploadRefused, clean_image
+from .uploads import CleanImage, UploadRefused, clean_image, unpacked_within
 
 S = Revision.StepFormat
 
@@ -123,7 +126,6 @@ _NUMBERING = re.compile(r"^\s*((\d+(\.\d+)*|[ivxlc]+|[a-z])[.)]|\d+(\.\d+)*)\s+"
 _CODE_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}(?:-[A-Z0-9]{1,10}){1,4})\b")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 STYLE_MAP = "p[style-name='Title'] => p.doc-title:fresh\np[style-name='Subtitle'] => p:fresh"
-MAX_UNPACKED_RATIO = 20
 MAX_STEPS = 300  # what the editor takes
 
 
@@ -201,10 +203,9 @@ def check_file(data: bytes, *, name: str, limit: int) -> None:
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            names = {i.filename for i in infos}
-            unpacked = sum(i.file_size for i in infos)
-    except zipfile.BadZipFile as error:
+            names = set(archive.namelist())
+            within = unpacked_within(archive, settings.SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise ImportRefused(
             _("%(name)s is not a Word .docx file (or it is damaged).") % {"name": name}
         ) from error
@@ -212,9 +213,13 @@ def check_file(data: bytes, *, name: str, limit: int) -> None:
         raise ImportRefused(
             _("%(name)s is not a Word .docx file: it holds no Word document.") % {"name": name}
         )
-    if unpacked > max(limit, len(data)) * MAX_UNPACKED_RATIO:
+    if not within:
         raise ImportRefused(
-            _("%(name)s would be too large once unpacked and was refused.") % {"name": name}
+            _("%(name)s would unpack to more than %(limit)s (or is damaged) and was refused.")
+            % {
+                "name": name,
+                "limit": filesizeformat(settings.SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES),
+            }
         )
 
 
@@ -396,13 +401,23 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
+def _convert(data: bytes, name: str) -> Converted:
+    return convert(data, name=name)
+
+
 def import_docx(
     *, data: bytes, name: str, category: Category, owner: User, created_by: User, limit: int
 ) -> Outcome:
     """A Word file → a new procedure whose revision 1 is a draft of its content, with the
     import report. Refuses (ImportRefused, or services' errors) creating nothing."""
     check_file(data, name=name, limit=limit)
-    converted = convert(data, name=name)
+    try:  # in a child process with time and memory limits: no file can hold this worker
+        converted = sandbox.run(_convert, data, name, timeout=settings.SOPDESK_IMPORT_TIMEOUT)
+    except sandbox.RenderRefused as refused:
+        raise ImportRefused(
+            _("%(name)s could not be read: %(reason)s Split it into smaller documents.")
+            % {"name": name, "reason": refused.message}
+        ) from None
     code = converted.code
     if not code or Procedure.objects.by_code(code).exists():
         if code:

@@ -14,6 +14,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -125,8 +126,13 @@ def clean_image(data: bytes, *, name: str = "") -> CleanImage:
 
 def _reencode(picture: Image.Image, source_format: str) -> CleanImage:
     out = io.BytesIO()
+    # Only pixels go out: Pillow would copy a JPEG's comment (and some other metadata) from the
+    # image's `info` into the new file.
+    picture.info.clear()
     if source_format in ("JPEG", "MPO"):
-        picture.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+        picture = picture.convert("RGB")
+        picture.info.clear()
+        picture.save(out, "JPEG", quality=88, optimize=True)
         fmt = "JPEG"
     else:
         if picture.mode not in ("RGB", "RGBA", "L", "LA", "P"):
@@ -152,7 +158,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def clean_attachment(data: bytes, *, name: str) -> CleanAttachment:
     """Bytes of a form or record sheet → what kind of file it really is, or UploadRefused."""
-    kind = _sniff(data)
+    kind = _sniff(data, name)
     if kind == "CSV" and not name.lower().endswith(".csv"):
         kind = None  # plain text is only taken for a table when it says it is one
     if kind is None:
@@ -170,15 +176,53 @@ def clean_attachment(data: bytes, *, name: str) -> CleanAttachment:
     return CleanAttachment(data=data, kind=kind, filename=safe_filename(name, kind))
 
 
-def _sniff(data: bytes) -> str | None:
+ARCHIVE_MAX_MEMBERS = 10_000
+_CHUNK = 64 * 1024
+
+
+def unpacked_within(archive: zipfile.ZipFile, limit: int) -> bool:
+    """Whether the archive really unpacks to at most `limit` bytes in all. The sizes it declares
+    are checked first; then every member is decompressed in chunks (never a whole member in
+    memory), so an archive that lies about its sizes is caught too (zipfile stops at the
+    declared size and the checksum then fails)."""
+    infos = archive.infolist()
+    if len(infos) > ARCHIVE_MAX_MEMBERS or sum(i.file_size for i in infos) > limit:
+        return False
+    total = 0
+    try:
+        for info in infos:
+            with archive.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    total += len(chunk)
+                    if total > limit:
+                        return False
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, zlib.error):
+        return False  # a checksum that fails: the member is not what it claims
+    return True
+
+
+def _archive_too_large(name: str) -> UploadRefused:
+    return UploadRefused(
+        _(
+            "%(name)s would unpack to more than %(limit)s (or is damaged) and was refused: it may "
+            "be a “zip bomb”. Save it again from its program and attach it again."
+        )
+        % {"name": name, "limit": filesizeformat(settings.SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES)}
+    )
+
+
+def _sniff(data: bytes, name: str = "") -> str | None:
     if data.startswith(b"%PDF-"):
         return "PDF"
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if not unpacked_within(archive, settings.SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES):
+                    raise _archive_too_large(name)
                 names = set(archive.namelist())
                 if "mimetype" in names:
-                    mimetype = archive.read("mimetype")[:100]
+                    with archive.open("mimetype") as member:
+                        mimetype = member.read(100)
                     if mimetype == b"application/vnd.oasis.opendocument.text":
                         return "ODT"
                     if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
@@ -188,7 +232,7 @@ def _sniff(data: bytes) -> str | None:
                         return "DOCX"
                     if "xl/workbook.xml" in names:
                         return "XLSX"
-        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, EOFError, ValueError):
             return None
         return None
     if b"\x00" in data[:65536]:

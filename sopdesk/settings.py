@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "procedures.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,6 +238,12 @@ SOPDESK_UPLOAD_MAX_BYTES = int(os.environ.get("SOPDESK_UPLOAD_MAX_BYTES", str(10
 SOPDESK_IMAGE_MAX_PIXELS = int(os.environ.get("SOPDESK_IMAGE_MAX_PIXELS", "40000000"))
 SOPDESK_IMAGE_MAX_SIDE = int(os.environ.get("SOPDESK_IMAGE_MAX_SIDE", "12000"))
 SOPDESK_IMPORT_MAX_BYTES = int(os.environ.get("SOPDESK_IMPORT_MAX_BYTES", str(25 * 1024 * 1024)))
+# An Office file (attached form or Word file to import) may unpack to at most this many bytes in
+# all, checked while streaming; reading a Word file stops after SOPDESK_IMPORT_TIMEOUT seconds.
+SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES = int(
+    os.environ.get("SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))
+)
+SOPDESK_IMPORT_TIMEOUT = int(os.environ.get("SOPDESK_IMPORT_TIMEOUT", "20"))
 # PostgreSQL's text-search configuration for the search index ("english", "french",
 # "hungarian", "indonesian", "simple" for no stemming); after changing it, run
 # `manage.py rebuild_search_index`.

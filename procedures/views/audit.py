@@ -14,6 +14,7 @@ from .. import permissions
 from ..csv_export import csv_response
 from ..models import AuditEvent, User
 from .mixins import DeskMixin, ProcedureMixin
+from .params import int_param
 
 CSV_HEADER = (
     "when",
@@ -103,7 +104,7 @@ class AuditLogView(AuditEventsMixin, DeskMixin, TemplateView):
         since, until = _date(request.GET.get("from")), _date(request.GET.get("to"))
         problems = []
         if person.isdigit():
-            events = events.filter(actor_id=int(person))
+            events = events.filter(actor_id=int_param(person, default=0))
         if code:
             events = events.filter(procedure__code__iexact=code)
         if request.GET.get("from") and not since or request.GET.get("to") and not until:

@@ -23,6 +23,7 @@ from ..rendering.pdf import RenderRefused
 from . import manual as manual_views
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
 from .panels import addressed_feedback, workflow_context
+from .params import int_param
 
 
 def home(request):
@@ -43,7 +44,7 @@ class DeskIndexView(DeskMixin, TemplateView):
         sees_all = permissions.sees_all_procedures_on_desk(user)
         procedures = Procedure.objects.all() if sees_all else Procedure.objects.owned_by(user)
         query = self.request.GET.get("q", "").strip()
-        category = _as_int(self.request.GET.get("category"), default=0)
+        category = int_param(self.request.GET.get("category"), default=0, invalid=-1)
         if query:
             procedures = procedures.matching(query)
         if category:
@@ -257,8 +258,8 @@ class CompareView(ProcedureMixin, TemplateView):
             )
         }
         numbers = sorted(revisions)
-        new_number = _as_int(self.request.GET.get("to"), default=numbers[-1])
-        old_number = _as_int(self.request.GET.get("from"), default=new_number - 1)
+        new_number = int_param(self.request.GET.get("to"), default=numbers[-1], invalid=-1)
+        old_number = int_param(self.request.GET.get("from"), default=new_number - 1, invalid=-1)
         context = {"numbers": numbers, "old_number": old_number, "new_number": new_number}
         if old_number not in revisions or new_number not in revisions:
             context["problem"] = _(
@@ -274,13 +275,6 @@ class CompareView(ProcedureMixin, TemplateView):
                 "sections": compare(snapshot_of(old), snapshot_of(new)),
             }
         return super().get_context_data(**context, **kwargs)
-
-
-def _as_int(value: str | None, *, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return -1
 
 
 class RevisionPdfView(RevisionMixin, View):

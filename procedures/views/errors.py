@@ -2,8 +2,24 @@
 
 import re
 
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
+
+
+def bad_request(request, exception=None):
+    if not hasattr(request, "user"):  # refused before the session was read
+        request.user = AnonymousUser()
+    reason = str(exception) if exception and str(exception) else ""
+    return render(request, "400.html", {"reason": reason}, status=400)
+
+
+def server_error(request):
+    """Rendered without the request's context: whatever failed (the database, a context
+    processor) must not fail this page too."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 def permission_denied(request, exception=None):

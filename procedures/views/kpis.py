@@ -12,15 +12,9 @@ from django.views.generic import TemplateView
 from ..csv_export import csv_response
 from ..models import Category, Measure, Revision
 from .manual import ManualMixin
+from .params import int_param
 
 PER_PAGE = 100
-
-
-def _as_int(value: str | None) -> int:
-    try:
-        return int(value) if value else 0
-    except ValueError:
-        return 0
 
 
 class KpiRegisterView(ManualMixin, TemplateView):
@@ -28,7 +22,7 @@ class KpiRegisterView(ManualMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         query = " ".join(request.GET.get("q", "").split())[:200]
-        category = _as_int(request.GET.get("category"))
+        category = int_param(request.GET.get("category"), default=0)
         measures = self.measures(query, category)
         if request.GET.get("format") == "csv":
             return self.csv(measures)

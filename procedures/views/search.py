@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from .. import search
 from .manual import ManualMixin
 from .mixins import DeskMixin
+from .params import int_param
 
 
 class SearchMixin:
@@ -22,10 +23,7 @@ class SearchMixin:
         procedure = search.code_match(query, user=request.user, scope=self.scope)
         if procedure is not None:
             return redirect(self.procedure_url(procedure.code))
-        try:
-            page = int(request.GET.get("page", "1"))
-        except ValueError:
-            page = 1
+        page = int_param(request.GET.get("page"), default=1)
         results = search.search(query, user=request.user, scope=self.scope, page=page)
         return self.render_to_response(
             self.get_context_data(

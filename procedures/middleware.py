@@ -1,0 +1,31 @@
+"""Requests no view should see: a NUL character in the address, the query or a form field.
+PostgreSQL refuses NUL in text, so such a value would otherwise end as a server error wherever
+it reaches a query (search boxes, list filters, codes in addresses). The person gets the
+styled 400 page; nothing is read or written. A cookie holding NUL (the session's, say) is
+ignored as if it had not been sent. Runs before the session middleware, so the 400 page is
+shown without the person's navigation."""
+
+from django.core.exceptions import BadRequest
+from django.utils.translation import gettext as _
+
+NUL = "\x00"
+
+
+def _has_nul(values) -> bool:
+    return any(NUL in key or any(NUL in value for value in items) for key, items in values)
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name in [name for name, value in request.COOKIES.items() if NUL in name + value]:
+            del request.COOKIES[name]
+        if (
+            NUL in request.path
+            or _has_nul(request.GET.lists())
+            or (request.method == "POST" and _has_nul(request.POST.lists()))
+        ):
+            raise BadRequest(_("The address or the form holds a character that is not allowed."))
+        return self.get_response(request)

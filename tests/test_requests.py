@@ -1,0 +1,93 @@
+"""Malformed requests get a clear 4xx answer in the site's layout, never a server error, and
+change nothing."""
+
+import pytest
+from django.urls import reverse
+
+from procedures.models import AuditEvent
+from tests.factories import make_effective, new_procedure
+
+NUL_URLS = [
+    "/desk/?q=%00",
+    "/manual/kpis/?q=%00",
+    "/desk/audit/?procedure=%00",
+    "/manual/CC%00/",
+    "/manual/CC%00.pdf",
+    "/manual/search/?q=a%00b",
+    "/admin/procedures/procedure/?q=%00",
+    "/admin/procedures/user/?groups__id__exact=%00",
+    "/desk/?category=1%00",
+]
+
+
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_a_nul_character_anywhere_in_the_address_is_a_400_page(client, controller, url):
+    client.force_login(controller)
+
+    response = client.get(url)
+
+    assert response.status_code == 400
+    assert "SOP Desk could not read this request" in response.content.decode()
+
+
+def test_a_nul_character_in_a_form_is_a_400_and_saves_nothing(client, supervisor):
+    client.force_login(supervisor)
+    before = AuditEvent.objects.count()
+
+    response = client.post(reverse("desk:create"), {"code": "CC-X-1\x00", "title": "t"})
+
+    assert response.status_code == 400
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_nul_character_in_the_session_cookie_is_ignored(client, agent):
+    client.cookies["sessionid"] = "abc\x00def"
+
+    response = client.get("/manual/")
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/desk/?category=99999999999999999999999",
+        "/manual/kpis/?category=99999999999999999999999",
+        "/desk/audit/?person=99999999999999999999999",
+        "/manual/search/?q=greet&page=99999999999999999999999",
+        "/desk/?category=-5",
+    ],
+)
+def test_huge_numbers_in_the_query_find_nothing_instead_of_failing(client, controller, url):
+    client.force_login(controller)
+
+    assert client.get(url).status_code == 200
+
+
+def test_a_huge_revision_number_in_a_comparison_is_a_clear_answer(client, controller, supervisor):
+    procedure = make_effective(new_procedure(owner=supervisor)).procedure
+    client.force_login(controller)
+
+    response = client.get(
+        reverse("desk:compare", kwargs={"code": procedure.code}) + "?from=99999999999999999999&to=1"
+    )
+
+    assert response.status_code in (200, 404)
+
+
+def test_a_server_error_gets_the_styled_page_without_the_requests_context(client, settings):
+    from procedures.views.errors import server_error
+
+    response = server_error(None)
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_the_admin_is_branded(client, controller):
+    client.force_login(controller)
+
+    page = client.get("/admin/").content.decode()
+
+    assert "SOP Desk administration" in page
