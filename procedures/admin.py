@@ -6,16 +6,18 @@ change only through workflow.py.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import audit, notifications, permissions
+from . import audit, lockout, notifications, permissions
+from .forms import AdminSignInForm
 from .models import (
     ApprovalRule,
     AuditEvent,
@@ -30,6 +32,7 @@ from .models import (
 admin.site.site_header = _("SOP Desk administration")
 admin.site.site_title = _("SOP Desk administration")
 admin.site.index_title = _("People, categories, templates and rules")
+admin.site.login_form = AdminSignInForm
 
 
 class AuditedAdminMixin:
@@ -130,7 +133,12 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
         "username", "first_name", "last_name", "email", "role_names", "team", "is_active",
     )  # fmt: skip
     list_filter = ("groups", "team", "is_active", "is_staff")
-    fieldsets = (*UserAdmin.fieldsets, (_("Team"), {"fields": ("team",)}))
+    actions = ["unlock"]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Team"), {"fields": ("team",)}),
+        (_("Wrong passwords"), {"fields": ("locked_until",)}),
+    )
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Team"), {"fields": ("team",)}))
     invite_fieldsets = (
         (
@@ -152,6 +160,29 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("team").prefetch_related("groups")
 
+    @admin.display(description=_("locked until"))
+    def locked_until(self, user: User) -> str:
+        until = lockout.locked_until(user)
+        if until is None:
+            return _("not locked")
+        return _("%(time)s (use the action “Unlock sign-in and signing” in the list)") % {
+            "time": formats.localize(timezone.localtime(until))
+        }
+
+    @admin.action(description=_("Unlock sign-in and signing"))
+    def unlock(self, request, queryset):
+        if not permissions.can_unlock_accounts(request.user):
+            raise PermissionDenied(_("Only document controllers unlock accounts."))
+        unlocked = [user for user in queryset if lockout.unlock(user=user, by=request.user)]
+        if unlocked:
+            self.message_user(
+                request,
+                _("Unlocked: %(names)s.") % {"names": ", ".join(u.display_name for u in unlocked)},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("None of them was locked."), messages.INFO)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None and not request.user.is_superuser:
             kwargs["form"] = InvitedUserForm
@@ -169,7 +200,7 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["last_login", "date_joined"]
+        readonly = ["last_login", "date_joined", "locked_until"]
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions"]
         if obj is not None and not permissions.can_change_roles_of(request.user, obj):

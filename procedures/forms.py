@@ -4,6 +4,8 @@ import datetime
 import re
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -398,3 +400,22 @@ class FollowUpForm(forms.Form):
     body = forms.CharField(
         label=_("Add to your feedback"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class LockMessageMixin:
+    """Django's sign-in forms, saying so when the account or the address is locked
+    (lockout.py; the authentication backend leaves the reason on the request)."""
+
+    def get_invalid_login_error(self):
+        locked = getattr(self.request, "sopdesk_locked", None)
+        if locked:
+            return forms.ValidationError(locked, code="locked")
+        return super().get_invalid_login_error()
+
+
+class SignInForm(LockMessageMixin, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(LockMessageMixin, AdminAuthenticationForm):
+    pass

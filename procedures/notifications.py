@@ -1,6 +1,7 @@
 """Notifications: in the app (a Notification row, the unread badge) and by e-mail. E-mail goes
 after the transaction that caused it commits, never inside it."""
 
+import datetime
 import logging
 from collections.abc import Iterable
 
@@ -9,6 +10,7 @@ from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from .models import Notification, Revision, User
@@ -63,21 +65,37 @@ def revision_changed(revision: Revision, what: str, detail: str = "") -> None:
     )
 
 
-def signing_locked(user: User, revision: Revision, controllers: Iterable[User]) -> None:
-    """The signer, the document controllers and the owner of the procedure being signed."""
+def account_locked(
+    user: User,
+    *,
+    until: datetime.datetime,
+    revision: Revision | None,
+    controllers: Iterable[User],
+) -> None:
+    """The person, the document controllers (and the owner of a procedure being signed)."""
+    where = (
+        _("the last one signing %(code)s rev. %(number)d")
+        % {"code": revision.procedure.code, "number": revision.number}
+        if revision
+        else _("the last one at sign-in")
+    )
+    owner = [revision.procedure.owner] if revision else []
     notify(
-        [user, revision.procedure.owner, *controllers],
-        _("Signing locked for %(name)s") % {"name": user.display_name},
+        [user, *owner, *controllers],
+        _("Account locked: %(name)s") % {"name": user.display_name},
         _(
-            "Five signatures were refused for a wrong password within 15 minutes, the last "
-            "on %(code)s rev. %(number)d. %(name)s cannot sign for the next 15 minutes. If "
-            "this was not them, their account may be under attack.\n\n%(link)s"
+            "Five wrong passwords were typed for %(name)s within 15 minutes (%(where)s). "
+            "Signing in and signing are locked until %(time)s. If this was not them, their "
+            "account may be under attack; a document controller can unlock it in the "
+            "administration.\n\n%(link)s"
         )
         % {
             "name": user.display_name,
-            "code": revision.procedure.code,
-            "number": revision.number,
-            "link": _link(revision),
+            "where": where,
+            "time": time_format(timezone.localtime(until), "H:i"),
+            "link": _link(revision)
+            if revision
+            else settings.SOPDESK_BASE_URL.rstrip("/") + reverse("desk:audit"),
         },
     )
 

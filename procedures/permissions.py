@@ -67,6 +67,11 @@ def can_change_email_of(actor: AnyUser, person: User) -> bool:
     return actor.is_superuser or not person.has_usable_password()
 
 
+def can_unlock_accounts(user: AnyUser) -> bool:
+    """Lifting a lockout after wrong passwords is the document controllers' call."""
+    return is_document_controller(user)
+
+
 def can_use_desk(user: AnyUser) -> bool:
     """The /desk/ area is for the people who write, review and control procedures."""
     return bool(roles_of(user) & {SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER})

@@ -8,15 +8,14 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import files, permissions
+from . import files, lockout, permissions
 from .content import canonical_hash, step_rows, steps_of
-from .models import ApprovalRule, AuditEvent, Revision, Signature, SigningAttempt, User
+from .lockout import LOCKOUT_ATTEMPTS, LOCKOUT_PERIOD  # noqa: F401 - re-exported
+from .models import ApprovalRule, AuditEvent, Revision, Signature, User
 from .services import element_labels, unrenderable
 from .steps import StepData, validate_steps
 
 Action = AuditEvent.Action
-LOCKOUT_ATTEMPTS = 5
-LOCKOUT_PERIOD = datetime.timedelta(minutes=15)
 
 
 def rule_for(revision: Revision) -> ApprovalRule:
@@ -157,16 +156,8 @@ def valid_signatures(
 
 
 def signing_locked_until(user: User) -> datetime.datetime | None:
-    """When signing opens again for a user locked out by failed attempts, or None."""
-    now = timezone.now()
-    recent = list(
-        SigningAttempt.objects.filter(user=user, attempted_at__gt=now - LOCKOUT_PERIOD)
-        .order_by("-attempted_at")
-        .values_list("attempted_at", flat=True)[:LOCKOUT_ATTEMPTS]
-    )
-    if len(recent) < LOCKOUT_ATTEMPTS:
-        return None
-    return recent[0] + LOCKOUT_PERIOD
+    """When signing (and signing in) opens again for a user locked out by wrong passwords."""
+    return lockout.locked_until(user)
 
 
 def what_happened(revision: Revision) -> str:

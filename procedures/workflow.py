@@ -14,12 +14,11 @@ subclass) whose message is for the user.
 import datetime
 from collections.abc import Sequence
 
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, feedback, jobs, notifications, permissions, reading, search
+from . import audit, feedback, jobs, lockout, notifications, permissions, reading, search
 from .content import canonical_hash
 from .models import (
     AuditEvent,
@@ -27,7 +26,6 @@ from .models import (
     Procedure,
     Revision,
     Signature,
-    SigningAttempt,
     User,
 )
 from .review_rules import (  # noqa: F401 - part of the workflow's interface
@@ -252,17 +250,15 @@ def sign(
     the signer saw: if the revision moved on since, nothing is signed.
 
     A wrong password is recorded (outside the signature's transaction, so the record stays)
-    and refused; five in 15 minutes lock signing for 15 minutes. The signature that completes
+    and refused; five in 15 minutes, here or at sign-in, lock the account for 15 minutes
+    (lockout.py). The signature that completes
     the approvals approves the revision, effective now or at `effective_at`.
     """
-    locked_until = signing_locked_until(signer)
-    if locked_until:
-        raise SigningLocked(
-            _("Signing is locked after five wrong passwords. Try again after %(time)s.")
-            % {"time": timezone.localtime(locked_until).strftime("%H:%M")}
-        )
-    if not signer.check_password(password):
-        _record_failed_attempt(signer, revision)
+    try:
+        correct = lockout.verify_signature(user=signer, password=password, revision=revision)
+    except lockout.Locked as locked:
+        raise SigningLocked(locked.message) from None
+    if not correct:
         raise SignatureRefused(_("The password is not correct. Nothing was signed."))
     return _sign(
         revision=revision,
@@ -273,16 +269,6 @@ def sign(
         comment=comment.strip(),
         effective_at=effective_at,
     )
-
-
-@transaction.atomic
-def _record_failed_attempt(user: User, revision: Revision) -> None:
-    SigningAttempt.objects.create(user=user, revision=revision)
-    audit.record(action=Action.SIGNATURE_FAILED, actor=user, revision=revision)
-    if signing_locked_until(user):
-        audit.record(action=Action.SIGNING_LOCKED, actor=user, revision=revision)
-        controllers = Group.objects.get(name=permissions.DOCUMENT_CONTROLLER).user_set.all()
-        notifications.signing_locked(user, revision, controllers)
 
 
 @transaction.atomic

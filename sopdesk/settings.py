@@ -123,6 +123,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 CSRF_FAILURE_VIEW = "procedures.views.errors.csrf_failure"
+# Every password check counts towards one lockout (procedures/lockout.py): five wrong passwords
+# for an account in 15 minutes, at sign-in or signing, lock it; SOPDESK_LOGIN_ADDRESS_ATTEMPTS
+# wrong ones from one network address lock that address (a floor shares one: keep it high).
+# Behind a reverse proxy, name the header it sets to the client's address, for example
+# HTTP_X_FORWARDED_FOR (only if the proxy overwrites it).
+AUTHENTICATION_BACKENDS = ["procedures.backends.LockoutBackend"]
+SOPDESK_LOGIN_ADDRESS_ATTEMPTS = int(os.environ.get("SOPDESK_LOGIN_ADDRESS_ATTEMPTS", "100"))
+SOPDESK_CLIENT_ADDRESS_HEADER = os.environ.get("SOPDESK_CLIENT_ADDRESS_HEADER", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -187,6 +195,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SOP Desk <sopdesk@localhost>")
+# "Forgot your password?" sends a link by e-mail: offered only with a real mail server.
+SOPDESK_PASSWORD_RESET = env_bool("SOPDESK_PASSWORD_RESET", default=bool(EMAIL_HOST))
 
 # Background work (rendering, rebuilding the manual) goes through Django's tasks framework:
 # the database backend and `manage.py db_worker` by default, so workers can run on any

@@ -205,13 +205,15 @@ def test_five_wrong_passwords_lock_signing_for_15_minutes_and_tell_controller_an
                     seen_status="IN_REVIEW",
                 )
 
-    with pytest.raises(workflow.SigningLocked, match="Signing is locked"):
+    with pytest.raises(
+        workflow.SigningLocked, match="This account is locked after five wrong passwords"
+    ):
         sign(revision, approver)  # even with the right password
 
     revision.refresh_from_db()
     assert revision.status == "IN_REVIEW"
     assert AuditEvent.objects.filter(action="SIGNING_LOCKED", actor=approver).count() == 1
-    locked_mail = [m for m in mailoutbox if m.subject.startswith("Signing locked")]
+    locked_mail = [m for m in mailoutbox if m.subject.startswith("Account locked")]
     assert {a for m in locked_mail for a in m.to} == {
         approver.email,
         controller.email,

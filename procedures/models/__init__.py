@@ -21,16 +21,20 @@ from .feedback import Feedback, FeedbackReply, Notification
 from .media import Attachment, DocumentImport, ProcedureTemplate, RevisionImage
 from .publishing import ManualBuild, Rendition
 from .records import (
+    AccountUnlock,
     Acknowledgement,
     ApprovalRule,
     AuditEvent,
     Comment,
+    LoginAttempt,
     Signature,
     SigningAttempt,
 )
 from .search import SearchDocument
 
 __all__ = [
+    "AccountUnlock",
+    "LoginAttempt",
     "CODE_PATTERN",
     "Acknowledgement",
     "ApprovalRule",

@@ -163,6 +163,50 @@ class Comment(models.Model):
         return f"{self.author}: {self.body[:40]}"
 
 
+class LoginAttempt(models.Model):
+    """A sign-in refused for a wrong password (or an unknown username). With SigningAttempt it
+    is one counter: five wrong passwords for an account within 15 minutes, at sign-in or at
+    signing, lock both for 15 minutes; many from one address lock that address. Append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="login_attempts",
+    )
+    username = models.CharField(_("username typed"), max_length=150)
+    address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    attempted_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [models.Index(fields=["address", "attempted_at"], name="login_attempt_address")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class AccountUnlock(models.Model):
+    """A document controller lifted a lockout: earlier failed attempts no longer count."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="unlocks"
+    )
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    unlocked_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        verbose_name = _("account unlock")
+        verbose_name_plural = _("account unlocks")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.unlocked_at:%Y-%m-%d %H:%M}"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def for_procedure(self, procedure: Procedure) -> "AuditEventQuerySet":
         return self.filter(procedure=procedure)
@@ -180,7 +224,9 @@ class AuditEvent(models.Model):
         COMMENTED = "COMMENTED", _("Commented")
         SIGNED = "SIGNED", _("Signed")
         SIGNATURE_FAILED = "SIGNATURE_FAILED", _("Signature refused: wrong password")
-        SIGNING_LOCKED = "SIGNING_LOCKED", _("Signing locked after failed attempts")
+        SIGNING_LOCKED = "SIGNING_LOCKED", _("Account locked after wrong passwords")
+        LOGIN_FAILED = "LOGIN_FAILED", _("Sign-in refused: wrong password")
+        ACCOUNT_UNLOCKED = "ACCOUNT_UNLOCKED", _("Account unlocked")
         APPROVED = "APPROVED", _("Approved")
         EFFECTIVE = "EFFECTIVE", _("Became effective")
         SUPERSEDED = "SUPERSEDED", _("Superseded")

@@ -1,0 +1,171 @@
+"""Wrong passwords: one counter for signing in and for signing, one message, on the record.
+
+Five wrong passwords for one account within 15 minutes, typed at the sign-in page, the admin's
+sign-in or a signature, lock the account for both for 15 minutes (the signer and the document
+controllers are told by e-mail); a document controller can lift the lock. Many wrong passwords
+from one network address (a whole floor shares one, so the limit is high) lock that address.
+The check, the password comparison and the record happen under a lock on the account's row,
+so parallel guesses cannot get past five.
+"""
+
+import datetime
+import ipaddress
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+
+from . import audit, notifications, permissions
+from .models import AccountUnlock, AuditEvent, LoginAttempt, Revision, SigningAttempt, User
+
+Action = AuditEvent.Action
+LOCKOUT_ATTEMPTS = 5
+LOCKOUT_PERIOD = datetime.timedelta(minutes=15)
+
+
+class Locked(Exception):
+    """Passwords are not checked for now; `message` says until when, for the user."""
+
+    def __init__(self, message: str, until: datetime.datetime):
+        super().__init__(message)
+        self.message = message
+        self.until = until
+
+
+def client_address(request) -> str | None:
+    """The address a request came from: REMOTE_ADDR, or behind a reverse proxy the first
+    address of the header named by SOPDESK_CLIENT_ADDRESS_HEADER (which that proxy sets)."""
+    if request is None:
+        return None
+    header = settings.SOPDESK_CLIENT_ADDRESS_HEADER
+    value = request.META.get(header, "") if header else ""
+    value = value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _counting_since(user: User, now: datetime.datetime) -> datetime.datetime:
+    since = now - LOCKOUT_PERIOD
+    unlocked = (
+        AccountUnlock.objects.filter(user=user, unlocked_at__gt=since)
+        .order_by("-unlocked_at")
+        .values_list("unlocked_at", flat=True)
+        .first()
+    )
+    return max(since, unlocked) if unlocked else since
+
+
+def locked_until(user: User) -> datetime.datetime | None:
+    """When passwords are checked again for this account, or None if they are now."""
+    now = timezone.now()
+    since = _counting_since(user, now)
+    recent = sorted(
+        [
+            *LoginAttempt.objects.filter(user=user, attempted_at__gt=since).values_list(
+                "attempted_at", flat=True
+            )[: LOCKOUT_ATTEMPTS * 2],
+            *SigningAttempt.objects.filter(user=user, attempted_at__gt=since).values_list(
+                "attempted_at", flat=True
+            )[: LOCKOUT_ATTEMPTS * 2],
+        ],
+        reverse=True,
+    )
+    if len(recent) < LOCKOUT_ATTEMPTS:
+        return None
+    return recent[0] + LOCKOUT_PERIOD
+
+
+def address_locked_until(address: str | None) -> datetime.datetime | None:
+    if not address:
+        return None
+    limit = settings.SOPDESK_LOGIN_ADDRESS_ATTEMPTS
+    recent = list(
+        LoginAttempt.objects.filter(
+            address=address, attempted_at__gt=timezone.now() - LOCKOUT_PERIOD
+        )
+        .order_by("-attempted_at")
+        .values_list("attempted_at", flat=True)[:limit]
+    )
+    return recent[0] + LOCKOUT_PERIOD if len(recent) >= limit else None
+
+
+def _message(until: datetime.datetime) -> str:
+    return _(
+        "This account is locked after five wrong passwords. Try again after %(time)s, or ask "
+        "a document controller to unlock it."
+    ) % {"time": time_format(timezone.localtime(until), "H:i")}
+
+
+def _refuse_if_locked(user: User) -> None:
+    until = locked_until(user)
+    if until:
+        raise Locked(_message(until), until)
+
+
+def _after_failure(user: User, revision: Revision | None) -> None:
+    until = locked_until(user)
+    if until is None:
+        return
+    audit.record(action=Action.SIGNING_LOCKED, actor=user, revision=revision)
+    controllers = Group.objects.get(name=permissions.DOCUMENT_CONTROLLER).user_set.all()
+    notifications.account_locked(user, until=until, revision=revision, controllers=controllers)
+
+
+def verify_login(*, username: str, password: str, address: str | None) -> User | None:
+    """The account if `password` is its password; None (recorded) if not. Raises Locked, checking
+    nothing, while the account or the address is locked."""
+    until = address_locked_until(address)
+    if until:
+        raise Locked(
+            _("Too many wrong passwords came from your network address. Try again after %(time)s.")
+            % {"time": time_format(timezone.localtime(until), "H:i")},
+            until,
+        )
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            make_password(password)  # as slow as a real check: no hint that the name is unknown
+            LoginAttempt.objects.create(username=username[:150], address=address)
+            return None
+        _refuse_if_locked(user)
+        if user.check_password(password):
+            return user
+        LoginAttempt.objects.create(user=user, username=username[:150], address=address)
+        audit.record(action=Action.LOGIN_FAILED, actor=user, target=address or "")
+        _after_failure(user, None)
+        return None
+
+
+def verify_signature(*, user: User, password: str, revision: Revision) -> bool:
+    """Whether `password` is the signer's; a wrong one is recorded. Raises Locked while the
+    account is locked, checking nothing."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        _refuse_if_locked(locked)
+        if locked.check_password(password):
+            return True
+        SigningAttempt.objects.create(user=locked, revision=revision)
+        audit.record(action=Action.SIGNATURE_FAILED, actor=locked, revision=revision)
+        _after_failure(locked, revision)
+        return False
+
+
+@transaction.atomic
+def unlock(*, user: User, by: User) -> bool:
+    """Lift the lock on `user` (earlier failures stop counting). False if it was not locked."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked_until(locked) is None:
+        return False
+    AccountUnlock.objects.create(user=locked, unlocked_by=by)
+    audit.record(
+        action=Action.ACCOUNT_UNLOCKED,
+        actor=by,
+        target=f"{locked._meta.verbose_name}: {locked}",
+    )
+    return True
