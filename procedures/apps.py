@@ -6,3 +6,6 @@ class ProceduresConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "procedures"
     verbose_name = _("Procedures")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the deployment checks

@@ -6,6 +6,7 @@ DATABASE_URL still decides the database (PostgreSQL in CI, SQLite when unset).
 import os
 
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only")
+os.environ.setdefault("SOPDESK_BASE_URL", "http://testserver")
 # The test client and the browser tests' live server speak plain HTTP.
 for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
     os.environ.setdefault(name, "0")

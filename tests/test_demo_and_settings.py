@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 from procedures import reading
@@ -77,7 +78,7 @@ def _manage(*args, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY"}
+        if k not in {"DEBUG", "SECRET_KEY", "SOPDESK_BASE_URL"}
         and not k.startswith(("DJANGO_", "SECURE_", "SESSION_", "CSRF_"))
     }
     return subprocess.run(
@@ -94,11 +95,65 @@ def test_production_settings_pass_the_deployment_checks():
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
         SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        ALLOWED_HOSTS="sop.example.com",
+        ALLOWED_HOSTS="sop.example.com", SOPDESK_BASE_URL="https://sop.example.com",
+        EMAIL_HOST="mail.example.com",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+_PRODUCTION = {
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "ALLOWED_HOSTS": "sop.example.com",
+}
+
+
+def test_production_refuses_to_run_without_its_address():
+    result = _manage("check", **_PRODUCTION)
+
+    assert result.returncode != 0
+    assert "sopdesk.E001" in result.stderr and "SOPDESK_BASE_URL is not set" in result.stderr
+
+
+def test_production_warns_when_e_mail_goes_to_the_console():
+    result = _manage("check", SOPDESK_BASE_URL="https://sop.example.com", **_PRODUCTION)
+
+    assert result.returncode == 0
+    assert "sopdesk.W001" in result.stderr + result.stdout
+
+
+def test_hsts_preload_and_subdomains_only_when_asked_for():
+    show = "from django.conf import settings as s; print(s.SECURE_HSTS_PRELOAD, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
+    default = _manage("shell", "-c", show, **_PRODUCTION)
+    asked = _manage(
+        "shell",
+        "-c",
+        show,
+        SECURE_HSTS_PRELOAD="1",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
+        **_PRODUCTION,
+    )
+
+    assert default.stdout.split()[-2:] == ["False", "False"]
+    assert asked.stdout.split()[-2:] == ["True", "True"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SOPDESK_STORAGE": "s3"}, "SOPDESK_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME"),
+        (
+            {"SOPDESK_RENDER_TIMEOUT": "two minutes"},
+            "SOPDESK_RENDER_TIMEOUT must be a whole number",
+        ),
+    ],
+)
+def test_a_missing_or_malformed_setting_is_named(env, message):
+    result = _manage("check", DEBUG="1", **env)
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {message}" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
