@@ -103,7 +103,10 @@ def _nested_list(levels: int) -> str:
         ({"training": ">" * 200 + " deep"}, r"7\. Training is nested 201 levels deep"),
         ({"documentation": _nested_list(1000)[:59_000]}, r"6\. Documentation is nested"),
         ({"purpose": "<b>" * 5000 + "bold"}, r"1\. Purpose is nested 5001 levels deep"),
-        ({"responsibilities": "Who:\n\n<style>\nAgent answers"}, "3. Responsibilities contains an unclosed"),
+        (
+            {"responsibilities": "Who:\n\n<style>\nAgent answers"},
+            "3. Responsibilities contains an unclosed",
+        ),
         ({"steps": [StepData(key="a", text="> " * 100 + "x")]}, r"4\. Procedure, step 1 is nested"),
     ],
 )

@@ -91,3 +91,32 @@ def test_the_admin_is_branded(client, controller):
     page = client.get("/admin/").content.decode()
 
     assert "SOP Desk administration" in page
+
+
+def test_every_page_has_a_strict_content_security_policy(client, supervisor):
+    revision = new_procedure(owner=supervisor)
+    client.force_login(supervisor)
+
+    for url in (
+        "/accounts/login/",
+        "/desk/",
+        reverse("desk:edit", args=[revision.procedure.code, 1]),
+    ):
+        response = client.get(url)
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe" not in policy, url
+        assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+
+
+def test_no_page_holds_an_inline_script(client, supervisor):
+    import re
+
+    revision = new_procedure(owner=supervisor)
+    client.force_login(supervisor)
+
+    page = client.get(reverse("desk:edit", args=[revision.procedure.code, 1])).content.decode()
+
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page)
+    assert all('type="application/json"' in attributes for attributes in scripts), scripts
+    assert not re.search(r"\son[a-z]+=", page)
+    assert "sopdesk-editor-texts" in page

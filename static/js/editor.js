@@ -7,7 +7,8 @@
 
   var form = document.getElementById("draft-editor");
   if (!form) return;
-  var t = window.SOPDESK_I18N || {};
+  var texts = document.getElementById("sopdesk-editor-texts");
+  var t = texts ? JSON.parse(texts.textContent) : {};
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var previewUrl = form.getAttribute("data-preview-url");
   var dirty = false;
@@ -43,8 +44,10 @@
   function renderPreview(textarea) {
     var target = textarea._preview || (textarea._preview = previewTarget(textarea));
     if (!textarea.value.trim()) {
-      target.innerHTML = '<p class="muted"></p>';
-      target.firstChild.textContent = t.emptyPreview;
+      var empty = document.createElement("p");
+      empty.className = "muted";
+      empty.textContent = t.emptyPreview;
+      target.replaceChildren(empty);
       return;
     }
     var body = new URLSearchParams();
@@ -57,13 +60,16 @@
       body: body.toString(),
       credentials: "same-origin"
     }).then(function (response) {
-      if (!response.ok) throw new Error(response.status);
+      // 400: the server says why it cannot preview this text (too long, too complex).
+      var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
+      if (response.status === 400 && plain) return response.text().then(function (reason) { throw new Error(reason); });
+      if (!response.ok) throw new Error("");
       return response.text();
     }).then(function (html) {
       // The server has sanitized this HTML with the manual's allow-lists.
       if (textarea._previewRequest === request) target.innerHTML = html;
-    }).catch(function () {
-      target.textContent = t.previewFailed;
+    }).catch(function (error) {
+      if (textarea._previewRequest === request) target.textContent = (error && error.message) || t.previewFailed;
     });
   }
 
@@ -318,7 +324,7 @@
         var value = select.value || select.getAttribute("data-value") || "";
         select.removeAttribute("data-value");
         var blank = select.options[0].cloneNode(true);
-        select.innerHTML = "";
+        select.replaceChildren();
         select.appendChild(blank);
         choices.forEach(function (choice) {
           if (choice.key === ownKey) return;

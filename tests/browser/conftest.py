@@ -57,8 +57,18 @@ def page(chromium, live_server):
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Every page a browser test opens is also a Content-Security-Policy test: Chromium reports
+    # each refused script, style or handler on the console.
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 
 @pytest.fixture
