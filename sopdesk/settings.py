@@ -58,9 +58,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "csp",
+    # Before django_tasks_db: its `db_worker` command is replaced by one that survives
+    # database errors (procedures/management/commands/db_worker.py).
+    "procedures",
     "django_tasks",
     "django_tasks_db",
-    "procedures",
 ]
 
 MIDDLEWARE = [
@@ -110,7 +112,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database must hold a small center's real use (two app workers and the task
+    # worker): readers never wait for a writer (WAL), a writer waits up to 20 s for another
+    # instead of failing at once, and a write transaction takes the write lock when it starts
+    # (IMMEDIATE), so two of them cannot deadlock upgrading their locks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: a search over 10,000 procedures spent 22 ms compiling to save nothing
     # (bench/search.py). Web queries are short; JIT pays off only for long reports.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
