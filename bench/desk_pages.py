@@ -88,6 +88,7 @@ def prepared(prefix: str) -> tuple[Path, dict]:
         **os.environ,
         "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SOPDESK_BASE_URL": f"http://127.0.0.1:{PORT}",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",

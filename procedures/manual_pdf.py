@@ -39,6 +39,16 @@ class Entry:
     first_page: int = 0
 
 
+@dataclass
+class LeftOut:
+    """A procedure in force that could not be rendered: named on the cover, not included."""
+
+    code: str
+    number: int
+    title: str
+    reason: str
+
+
 def in_force_revisions():
     """Every revision in force now, in manual order: category order, then code."""
     return (
@@ -60,6 +70,12 @@ def request_build() -> ManualBuild:
     return build
 
 
+def left_out_now() -> list[dict]:
+    """The procedures the latest finished manual PDF had to leave out (for the controllers)."""
+    build = latest_done()
+    return list(build.left_out) if build else []
+
+
 def latest_done() -> ManualBuild | None:
     return ManualBuild.objects.filter(status=Status.DONE).order_by("-finished_at", "-pk").first()
 
@@ -72,7 +88,7 @@ def in_progress() -> ManualBuild | None:
     )
 
 
-def _front_matter(entries: list[Entry], offset: int, today: str) -> bytes:
+def _front_matter(entries: list[Entry], left_out: list[LeftOut], offset: int, today: str) -> bytes:
     html = render_to_string(
         "manual/manual_front.html",
         {
@@ -80,6 +96,7 @@ def _front_matter(entries: list[Entry], offset: int, today: str) -> bytes:
             "organisation": settings.SOPDESK_ORGANISATION,
             "today": today,
             "count": len(entries),
+            "left_out": left_out,
             "entries": [
                 {
                     "code": e.revision.procedure.code,
@@ -100,18 +117,37 @@ def _front_matter(entries: list[Entry], offset: int, today: str) -> bytes:
     return html_to_pdf(html, extra_css=no_margin_texts)
 
 
+def _stored_pdf(revision: Revision) -> Rendition:
+    pdf = revision.renditions.filter(kind=Rendition.Kind.PDF).first()
+    if pdf is None:  # not rendered yet (a worker is behind, or rendering failed): now
+        publishing.render_revision(revision.pk)
+        pdf = revision.renditions.get(kind=Rendition.Kind.PDF)
+    return pdf
+
+
 def write_manual(
-    target, *, progress: Callable[[int, int], None] = lambda done, total: None
+    target,
+    *,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    left_out: list[LeftOut] | None = None,
 ) -> tuple[int, int]:
-    """Write the whole manual PDF to the binary file `target`; (procedures, pages)."""
+    """Write the whole manual PDF to the binary file `target`; (procedures, pages). A procedure
+    whose revision cannot be rendered is left out, named on the cover and added to `left_out`:
+    one bad document never stops the manual."""
     entries = []
+    left_out = [] if left_out is None else left_out
     revisions = list(in_force_revisions())
     for index, revision in enumerate(revisions, start=1):
-        pdf = revision.renditions.filter(kind=Rendition.Kind.PDF).first()
-        if pdf is None:  # not rendered yet (a worker is behind, or rendering failed): now
-            publishing.render_revision(revision.pk)
-            pdf = revision.renditions.get(kind=Rendition.Kind.PDF)
-        entries.append(Entry(revision, pdf))
+        try:
+            entries.append(Entry(revision, _stored_pdf(revision)))
+        except Exception as error:  # noqa: BLE001 - whatever failed, the rest of the manual stands
+            logger.exception(
+                "%s rev %s left out of the manual", revision.procedure.code, revision.number
+            )
+            reason = getattr(error, "message", "") or _("it could not be rendered")
+            left_out.append(
+                LeftOut(revision.procedure.code, revision.number, revision.title, str(reason)[:300])
+            )
         progress(index, len(revisions) * 2)
     page = 1
     for entry in entries:
@@ -119,10 +155,10 @@ def write_manual(
         page += entry.pdf.pages or 1
     today = date_format(timezone.localdate(), "j F Y")
     # The front matter's length shifts every page number: render until it is stable.
-    front_bytes = _front_matter(entries, 1, today)
+    front_bytes = _front_matter(entries, left_out, 1, today)
     offset = len(PdfReader(io.BytesIO(front_bytes)).pages)
     for _attempt in range(3):
-        front_bytes = _front_matter(entries, offset, today)
+        front_bytes = _front_matter(entries, left_out, offset, today)
         length = len(PdfReader(io.BytesIO(front_bytes)).pages)
         if length == offset:
             break
@@ -163,9 +199,10 @@ def build(build_id: int) -> int:
             procedures_done=done // 2, procedures_total=total // 2
         )
 
+    left_out: list[LeftOut] = []
     try:
         with tempfile.TemporaryFile() as out:  # on disk: the build's memory stays flat
-            count, pages = write_manual(out, progress=progress)
+            count, pages = write_manual(out, progress=progress, left_out=left_out)
             out.seek(0)
             digest = hashlib.sha256()
             for chunk in iter(lambda: out.read(1 << 20), b""):
@@ -174,6 +211,7 @@ def build(build_id: int) -> int:
             job.refresh_from_db()
             job.file.save(f"manual-{timezone.now():%Y%m%d-%H%M%S}.pdf", File(out), save=False)
         job.sha256, job.pages = digest.hexdigest(), pages
+        job.left_out = [vars(item) for item in left_out]
         job.procedures_done = job.procedures_total = count
         job.status, job.finished_at = Status.DONE, timezone.now()
         job.save()

@@ -309,3 +309,62 @@ def test_the_cached_contents_change_the_moment_the_manual_does(
         mock.patch("django.utils.timezone.localdate", return_value=timezone.localdate()),
     ):  # the same day, no publish_due yet, no new audit event: only the date has passed
         assert revision_listed(page(client.get("/manual/"))) == ["2"]
+
+
+def test_a_procedure_that_cannot_be_rendered_is_left_out_of_the_manual_and_named(
+    client, agent, controller, effective, on_commit, monkeypatch
+):
+    from procedures import manual_pdf, publishing
+    from procedures.rendering.pdf import RenderRefused
+
+    effective("CC-CH-001", title="Answering a call")
+    broken = effective("CC-CH-002", title="Placing a caller on hold")
+    broken.renditions.all().delete()
+    real = publishing.render_revision
+
+    def render(revision_id):
+        if revision_id == broken.pk:
+            raise RenderRefused("The document is nested too deeply to render.")
+        return real(revision_id)
+
+    monkeypatch.setattr(publishing, "render_revision", render)
+    with on_commit():
+        build = manual_pdf.request_build()
+
+    build.refresh_from_db()
+    assert build.status == "DONE"
+    assert build.left_out == [
+        {
+            "code": "CC-CH-002",
+            "number": 1,
+            "title": "Placing a caller on hold",
+            "reason": "The document is nested too deeply to render.",
+        }
+    ]
+    with build.file.open("rb") as handle:
+        reader = PdfReader(handle)
+        cover = " ".join(reader.pages[0].extract_text().split())
+        assert [item.title for item in reader.outline] == ["Contents", "CC-CH-001 Answering a call"]
+    assert "Not included" in cover and "CC-CH-002" in cover and "nested too deeply" in cover
+    client.force_login(controller)
+    desk = page(client.get(reverse("desk:index")))
+    assert "Left out of the manual PDF" in desk and "CC-CH-002" in desk
+    client.force_login(agent)
+    assert "Left out of the manual PDF" not in page(client.get("/manual/"))
+
+
+def test_reading_the_manual_pdf_writes_nothing(client, agent, effective, on_commit):
+    effective("CC-CH-001")
+    ManualBuild.objects.all().delete()
+    client.force_login(agent)
+
+    response = client.get("/manual.pdf")
+
+    assert response.status_code == 503
+    assert "Build the manual PDF now" in page(response)
+    assert '<meta http-equiv="refresh"' not in page(response)
+    assert not ManualBuild.objects.exists()
+    with on_commit():
+        asked = client.post("/manual.pdf")
+    assert asked.status_code == 302
+    assert ManualBuild.objects.get().status == "DONE"

@@ -68,6 +68,9 @@ class ManualBuild(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    left_out = models.JSONField(
+        _("procedures left out (they could not be rendered)"), default=list, blank=True
+    )
 
     class Meta:
         verbose_name = _("manual build")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from .. import feedback, permissions, services, workflow
+from .. import feedback, manual_pdf, permissions, services, workflow
 from ..content import snapshot_of, step_rows, template_content
 from ..diff import compare
 from ..forms import ProcedureCreateForm, WithdrawalForm
@@ -57,6 +57,7 @@ class DeskIndexView(DeskMixin, TemplateView):
         due = Procedure.objects.review_due_by(today + datetime.timedelta(days=30))
         return super().get_context_data(
             awaiting_review=_awaiting_review(user) if permissions.is_manager(user) else [],
+            left_out=manual_pdf.left_out_now() if permissions.is_document_controller(user) else [],
             reviews_due=(due if sees_all else due.owned_by(user)).select_related("owner")[:50],
             open_feedback=feedback.visible_to(user)
             .filter(status=Feedback.Status.OPEN)

@@ -7,6 +7,7 @@ approved-not-yet-effective revisions are a 404 for everyone on these URLs.
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -259,14 +260,14 @@ class ProcedurePdfView(ManualMixin, View):
 
 
 class ManualPdfView(ManualMixin, View):
-    """The whole manual: the latest build; while none is finished, the page shows progress."""
+    """The whole manual: the latest build; while none is finished, the page shows progress.
+    Reading writes nothing: a build is queued whenever the manual changes, or by the button
+    this page shows when there has never been one."""
 
     def get(self, request):
         build = manual_pdf.latest_done()
         building = manual_pdf.in_progress()
         if build is None or (request.GET.get("wait") and building):
-            if building is None and build is None:
-                building = manual_pdf.request_build()
             response = render(request, "manual/building.html", {"building": building}, status=503)
             response["Retry-After"] = "5"
             return response
@@ -275,3 +276,8 @@ class ManualPdfView(ManualMixin, View):
         response["ETag"] = f'"{build.sha256}"'
         response["Cache-Control"] = "private, max-age=60"
         return response
+
+    def post(self, request):
+        manual_pdf.request_build()
+        messages.info(request, _("The manual PDF is being built."))
+        return redirect("manual_pdf")
