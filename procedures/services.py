@@ -159,6 +159,13 @@ class DraftContent:
     measures: Sequence[MeasureData] = field(default_factory=list)
 
 
+def _check_rendering(revision: Revision) -> None:
+    """Queue the render check of the draft as saved (render_checks.py, after commit)."""
+    from . import render_checks  # it reads content.py, which needs this module
+
+    render_checks.request(revision)
+
+
 def _save(
     instance: models.Model, *, user: User, reason: str, update_fields: list[str] | None = None
 ) -> None:
@@ -245,6 +252,7 @@ def create_procedure(
         },
     )
     search.index_revision(revision)
+    _check_rendering(revision)
     return revision
 
 
@@ -299,6 +307,7 @@ def save_draft(
         action=AuditEvent.Action.DRAFT_SAVED, actor=editor, revision=locked, changes=changes
     )
     search.index_revision(locked)
+    _check_rendering(locked)
     return locked
 
 
@@ -424,6 +433,7 @@ def start_revision(*, procedure: Procedure, author: User) -> Revision:
         reason=reason,
     )
     search.index_revision(draft)
+    _check_rendering(draft)
     return draft
 
 

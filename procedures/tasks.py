@@ -25,3 +25,11 @@ def build_manual(build_id: int) -> int:
     from . import manual_pdf
 
     return manual_pdf.build(build_id)
+
+
+@task()
+def check_render(check_id: int) -> str:
+    """Render a revision as it is now, to know it can be printed (and keep its draft PDF)."""
+    from . import render_checks
+
+    return render_checks.run(check_id)

@@ -18,7 +18,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, feedback, jobs, lockout, notifications, permissions, reading, search
+from . import (
+    audit,
+    feedback,
+    jobs,
+    lockout,
+    notifications,
+    permissions,
+    reading,
+    render_checks,
+    search,
+)
 from .content import canonical_hash
 from .models import (
     AuditEvent,
@@ -89,6 +99,10 @@ class SigningLocked(SignatureRefused):
     pass
 
 
+class NotRenderable(TransitionNotAllowed):
+    """The revision, as it is, cannot be rendered (or is still being checked)."""
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -151,10 +165,24 @@ def _save_procedure(
 # ---------------------------------------------------------------- transitions
 
 
-@transaction.atomic
 def submit(*, revision: Revision, actor: User, approvers: Sequence[User] = ()) -> Revision:
     """DRAFT → IN_REVIEW, content frozen and hashed; the chosen approvers (or all eligible
-    managers) are notified. Refuses if incomplete, listing what is missing."""
+    managers) are notified. Refuses if incomplete, listing what is missing, or if the revision
+    cannot be rendered (render_checks.py: checked before any row is locked)."""
+    if revision.status == S.DRAFT and not missing_elements(revision):
+        _rendered(revision)
+    return _submit(revision=revision, actor=actor, approvers=approvers)
+
+
+def _rendered(revision: Revision) -> None:
+    try:
+        render_checks.ensure_passed(revision)
+    except render_checks.RenderNotReady as refusal:
+        raise NotRenderable(refusal.message) from None
+
+
+@transaction.atomic
+def _submit(*, revision: Revision, actor: User, approvers: Sequence[User]) -> Revision:
     locked = _lock(revision)
     _check(locked, "submit")
     if not permissions.can_submit(actor, locked):
@@ -193,8 +221,14 @@ def submit(*, revision: Revision, actor: User, approvers: Sequence[User] = ()) -
         submitted_at=timezone.now(),
         content_hash=canonical_hash(locked),
     )
+    if not render_checks.passed(locked):
+        raise NotRenderable(
+            _("Revision %(number)d changed while it was checked: submit it again.")
+            % {"number": locked.number}
+        )
     locked.approvers.set(chosen)
     notifications.revision_submitted(locked, chosen or eligible)
+    render_checks.request(locked)  # the draft PDF reviewers open, as submitted
     return locked
 
 
@@ -230,6 +264,7 @@ def return_for_changes(
         _("returned for changes by %(name)s") % {"name": actor.display_name},
         comment.strip(),
     )
+    render_checks.request(locked)  # the draft PDF, back in draft
     return locked
 
 
@@ -260,6 +295,8 @@ def sign(
         raise SigningLocked(locked.message) from None
     if not correct:
         raise SignatureRefused(_("The password is not correct. Nothing was signed."))
+    if revision.status == S.IN_REVIEW:
+        _rendered(revision)  # only what renders is approved; checked before the row lock
     return _sign(
         revision=revision,
         signer=signer,
@@ -303,6 +340,11 @@ def _sign(
             )
         raise SignatureRefused(_("Only managers sign revisions."))
     _check_meaning(locked, signer, meaning, content_hash, effective_at)
+    if locked.status == S.IN_REVIEW and not render_checks.passed(locked):
+        raise NotRenderable(
+            _("Revision %(number)d has not been rendered yet: nothing was signed. Try again.")
+            % {"number": locked.number}
+        )
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
@@ -325,6 +367,8 @@ def _sign(
         reason=comment,
     )
     _after_signature(locked, signer, meaning, content_hash, effective_at)
+    if locked.status == S.IN_REVIEW:
+        render_checks.request(locked)  # the draft PDF now lists this signature
     return signature
 
 

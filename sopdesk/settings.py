@@ -262,12 +262,12 @@ SOPDESK_BASE_URL = os.environ.get("SOPDESK_BASE_URL", "http://127.0.0.1:8000" if
 SOPDESK_PAGE_SIZE = os.environ.get("SOPDESK_PAGE_SIZE", "A4")
 # Rendering refuses a document larger than this (characters of Markdown). Each render (a PDF,
 # the check of a saved draft) runs in a child process that is stopped after
-# SOPDESK_RENDER_TIMEOUT seconds or when its address space passes SOPDESK_RENDER_MEMORY_MB, so
+# SOPDESK_RENDER_TIMEOUT seconds or when it maps SOPDESK_RENDER_MEMORY_MB more than its worker, so
 # that no document can hang or exhaust a worker. Keep the draft check's limit
 # (SOPDESK_CHECK_TIMEOUT) well below the web server's request timeout (gunicorn's --timeout).
 SOPDESK_RENDER_MAX_CHARS = env_int("SOPDESK_RENDER_MAX_CHARS", 400000)
 SOPDESK_RENDER_TIMEOUT = env_int("SOPDESK_RENDER_TIMEOUT", 120)
-SOPDESK_RENDER_MEMORY_MB = env_int("SOPDESK_RENDER_MEMORY_MB", 3072)
+SOPDESK_RENDER_MEMORY_MB = env_int("SOPDESK_RENDER_MEMORY_MB", 2048)
 SOPDESK_CHECK_TIMEOUT = env_int("SOPDESK_CHECK_TIMEOUT", 10)
 # One element of a procedure (Purpose, a step …) may hold at most this many characters and nest
 # lists, quotes and formatting at most this deep: checked when text is saved, imported or

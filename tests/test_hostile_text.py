@@ -108,6 +108,10 @@ def _nested_list(levels: int) -> str:
             "3. Responsibilities contains an unclosed",
         ),
         ({"steps": [StepData(key="a", text="> " * 100 + "x")]}, r"4\. Procedure, step 1 is nested"),
+        (
+            {"scope": "Agents <!-- not supervisors --> answer."},
+            "2. Scope contains a hidden comment",
+        ),
     ],
 )
 def test_unrenderable_text_is_refused_naming_where_and_changes_nothing(
@@ -232,12 +236,18 @@ def test_a_render_past_its_time_is_stopped_and_the_worker_carries_on():
 
 
 def test_a_render_past_its_memory_is_stopped(settings):
-    settings.SOPDESK_RENDER_MEMORY_MB = 4096
+    settings.SOPDESK_RENDER_MEMORY_MB = 256
 
     with pytest.raises(sandbox.RenderRefused, match="more memory"):
-        sandbox.run(_allocate, 8192, timeout=30)
+        sandbox.run(_allocate, 1024, timeout=30)
 
 
 def test_a_childs_exception_reaches_the_caller():
     with pytest.raises(ValueError, match="the child's own error"):
         sandbox.run(_fail, timeout=5)
+
+
+def test_a_render_within_its_memory_runs(settings):
+    settings.SOPDESK_RENDER_MEMORY_MB = 256
+
+    assert sandbox.run(_allocate, 64, timeout=30) == 64 * 1024 * 1024

@@ -146,13 +146,11 @@ def test_a_stored_rendition_cannot_be_rewritten(published, supervisor):
 def test_a_failed_render_leaves_the_approval_and_render_pending_retries(
     supervisor, approver, settings, django_capture_on_commit_callbacks
 ):
-    settings.SOPDESK_RENDER_MAX_CHARS = 50  # every document is "too large"
-    revision = save(new_procedure(owner=supervisor))
-    with django_capture_on_commit_callbacks(execute=True):
-        revision = submit(revision)
-        # the approval stands whatever the render does (its refusal may reach us here)
-        with contextlib.suppress(Exception):
-            sign(revision, approver)
+    revision = submit(save(new_procedure(owner=supervisor)))  # it rendered at submission
+    settings.SOPDESK_RENDER_MAX_CHARS = 50  # then the published render fails (say, a full disk)
+    # the approval stands whatever the render does (its refusal may reach us here)
+    with django_capture_on_commit_callbacks(execute=True), contextlib.suppress(Exception):
+        sign(revision, approver)
     revision.refresh_from_db()
     assert revision.status == "EFFECTIVE" and not revision.renditions.exists()
     assert list(publishing.pending_revisions()) == [revision]
@@ -166,11 +164,14 @@ def test_a_failed_render_leaves_the_approval_and_render_pending_retries(
     assert revision.renditions.count() == 2
 
 
-def test_a_draft_previewed_from_the_desk_is_watermarked_on_every_page(client, supervisor):
+def test_a_draft_previewed_from_the_desk_is_watermarked_on_every_page(
+    client, supervisor, django_capture_on_commit_callbacks
+):
     long_steps = [
         StepData(f"s{i}", f"Step number {i} with enough words to fill the line.") for i in range(80)
     ]
-    draft = save(new_procedure(owner=supervisor), steps=long_steps)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker renders it
+        draft = save(new_procedure(owner=supervisor), steps=long_steps)
     client.force_login(supervisor)
 
     page = client.get(f"/desk/{draft.procedure.code}/rev/1/").content.decode()
@@ -178,7 +179,7 @@ def test_a_draft_previewed_from_the_desk_is_watermarked_on_every_page(client, su
     response = client.get(f"/desk/{draft.procedure.code}/rev/1.pdf")
 
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
     assert len(reader.pages) > 1
     # (the text is rotated: extraction loses the spaces)
     assert all("DRAFT—NOTAPPROVED" in "".join(p.extract_text().split()) for p in reader.pages)

@@ -18,7 +18,10 @@ def test_db_worker_is_the_resilient_one():
 
 
 def test_the_worker_survives_a_database_error_and_carries_on(db, monkeypatch, caplog, settings):
+    from django_tasks_db.models import DBTaskResult
+
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    DBTaskResult.objects.all().delete()  # nothing left by other tests: the batch ends at once
     calls = []
     original = db_worker.base.Worker.run
 
@@ -30,8 +33,10 @@ def test_the_worker_survives_a_database_error_and_carries_on(db, monkeypatch, ca
 
     monkeypatch.setattr(db_worker.base.Worker, "run", flaky)
     monkeypatch.setattr(db_worker.time, "sleep", lambda seconds: None)
+    # Inside the test's transaction the worker must not drop the (long-lived) test connection.
+    monkeypatch.setattr(db_worker.base, "close_old_connections", lambda: None)
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    call_command("db_worker", "--batch", "--max-tasks", "1", "--no-startup-delay", "--no-reload")
 
     assert len(calls) == 2
     assert "Database error, trying again in 1 s: database is locked" in caplog.text

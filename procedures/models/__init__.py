@@ -19,7 +19,7 @@ from .documents import (
 )
 from .feedback import Feedback, FeedbackReply, Notification
 from .media import Attachment, DocumentImport, ProcedureTemplate, RevisionImage
-from .publishing import ManualBuild, Rendition
+from .publishing import ManualBuild, RenderCheck, Rendition
 from .records import (
     AccountUnlock,
     Acknowledgement,
@@ -33,6 +33,7 @@ from .records import (
 from .search import SearchDocument
 
 __all__ = [
+    "RenderCheck",
     "AccountUnlock",
     "LoginAttempt",
     "CODE_PATTERN",

@@ -84,3 +84,49 @@ class ManualBuild(models.Model):
 
     def __str__(self) -> str:
         return f"manual build {self.pk} ({self.status})"
+
+
+class RenderCheck(models.Model):
+    """Whether a revision, exactly as it is now, can be rendered: HTML, flowchart and PDF.
+
+    Run in the background after each save (and at submission at the latest); submission and
+    signing need a passed check of the revision's content, so what is approved can always be
+    printed. The PDF it made is the watermarked draft PDF reviewers open."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", _("Queued")
+        RUNNING = "RUNNING", _("Running")
+        PASSED = "PASSED", _("Passed")
+        FAILED = "FAILED", _("Failed")
+
+    revision = models.ForeignKey(
+        "procedures.Revision", on_delete=models.CASCADE, related_name="render_checks"
+    )
+    content_hash = models.CharField(_("content fingerprint"), max_length=64)
+    fingerprint = models.CharField(
+        _("fingerprint of what the PDF shows"), max_length=64, db_index=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(_("why it failed"), blank=True)
+    file = models.FileField(_("draft PDF"), upload_to="checks/", max_length=300, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("render check")
+        verbose_name_plural = _("render checks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["revision", "fingerprint"], name="one_render_check_per_fingerprint"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["QUEUED", "RUNNING", "PASSED", "FAILED"]),
+                name="render_check_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.status}"

@@ -127,6 +127,13 @@ def text_problems(text: str) -> list[str]:
             )
             % {"tag": tag}
         )
+    if "<!--" in raw:  # a real comment (in code it is escaped): its text would not be shown
+        problems.append(
+            _(
+                "contains a hidden comment “<!-- … -->” that readers would not see: delete it, or "
+                "put it between backticks `like this` to show it."
+            )
+        )
     depth = limits.depth_problem(sanitize_html(raw))
     return problems + ([depth] if depth else [])
 

@@ -3,8 +3,8 @@
 Markdown, Graphviz and WeasyPrint work on author text; some texts cost them quadratic time or
 deep recursion. A signal-based timer only works in a process's main thread (not in a threaded
 server or the task worker's threads) and cannot stop a C library, so the work runs in a forked
-child: the parent waits at most `SOPDESK_RENDER_TIMEOUT` seconds, then kills it; the child's
-address space is capped at `SOPDESK_RENDER_MEMORY_MB`. Whatever happens, the calling worker
+child: the parent waits at most `SOPDESK_RENDER_TIMEOUT` seconds, then kills it; the child may
+map at most `SOPDESK_RENDER_MEMORY_MB` more than the process it was forked from. Whatever happens, the calling worker
 carries on and the user is told why in their terms.
 
 The child must not touch the database (it shares the parent's connection): callers read what
@@ -62,9 +62,18 @@ def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> A
     return value
 
 
+def _address_space() -> int:
+    """The bytes of address space this process has mapped now (Linux), or 0 if unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _child(writer, func, args, memory_mb: int) -> None:
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
+    if memory_mb > 0:  # on top of what the forked process already maps
+        limit = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         result = (True, func(*args))

@@ -6,20 +6,26 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import FileResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from .. import feedback, manual_pdf, permissions, services, workflow
+from .. import feedback, manual_pdf, permissions, render_checks, services, workflow
 from ..content import snapshot_of, step_rows, template_content
 from ..diff import compare
 from ..forms import ProcedureCreateForm, WithdrawalForm
-from ..models import AuditEvent, Category, Feedback, Procedure, ProcedureTemplate, Revision
-from ..rendering.document import document_pdf
+from ..models import (
+    AuditEvent,
+    Category,
+    Feedback,
+    Procedure,
+    ProcedureTemplate,
+    RenderCheck,
+    Revision,
+)
 from ..rendering.markdown import render_markdown
-from ..rendering.pdf import RenderRefused
 from . import manual as manual_views
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
 from .panels import addressed_feedback, workflow_context
@@ -279,8 +285,9 @@ class CompareView(ProcedureMixin, TemplateView):
 
 
 class RevisionPdfView(RevisionMixin, View):
-    """A revision's PDF from the desk: a draft or a review rendered now, watermarked on every
-    page; an approved revision's stored PDF."""
+    """A revision's PDF from the desk: a draft's or a review's is the one its render check made
+    in the background (watermarked on every page; never rendered in the request), with a
+    progress page until it is ready; an approved revision's stored PDF."""
 
     def check_permission(self, user) -> None:
         super().check_permission(user)
@@ -289,15 +296,28 @@ class RevisionPdfView(RevisionMixin, View):
 
     def get(self, request, *args, **kwargs):
         revision = self.revision
-        if revision.status in (Revision.Status.DRAFT, Revision.Status.IN_REVIEW):
-            try:
-                data = document_pdf(revision, watermark=_("DRAFT — NOT APPROVED"))
-            except RenderRefused as refusal:
-                messages.error(request, refusal.message)
-                return redirect(revision)
-            response = HttpResponse(data, content_type="application/pdf")
+        if revision.status not in render_checks.CHECKED_STATUSES:
+            return manual_views.pdf_response(request, revision.procedure, revision)
+        check = render_checks.current(revision)
+        if check is not None and check.status == RenderCheck.Status.PASSED:
             filename = f"{revision.procedure.code}-rev{revision.number}-draft.pdf"
+            response = FileResponse(
+                check.file.open("rb"), content_type="application/pdf", filename=filename
+            )
             response["Content-Disposition"] = f'inline; filename="{filename}"'
-            response["Cache-Control"] = "no-store"
+            response["Cache-Control"] = "private, no-cache"
             return response
-        return manual_views.pdf_response(request, revision.procedure, revision)
+        if check is not None and check.status == RenderCheck.Status.FAILED:
+            messages.error(request, check.message)
+            return redirect(revision)
+        response = render(
+            request, "procedures/draft_pdf_preparing.html", {"revision": revision, "check": check}
+        )
+        response.status_code = 503
+        response["Retry-After"] = "3"
+        return response
+
+    def post(self, request, *args, **kwargs):
+        """Prepare the PDF of the revision as it is now (when nothing has asked for it yet)."""
+        render_checks.request(self.revision)
+        return redirect("desk:revision_pdf", code=self.procedure.code, number=self.revision.number)

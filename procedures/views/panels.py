@@ -5,7 +5,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .. import permissions, workflow
+from .. import permissions, render_checks, workflow
 from ..content import canonical_hash, step_rows, steps_of
 from ..forms import CommentForm, FeedbackForm, ReturnForm, SignForm, SubmitForm
 from ..models import Feedback, Revision, Signature
@@ -58,6 +58,7 @@ def workflow_context(revision: Revision, user, **forms) -> dict:
         "last_return": next((c for c, _n in reversed(comments) if c.returned), None),
         "can_submit": can_submit,
         "missing": workflow.missing_elements(revision) if can_submit else [],
+        "render_check": render_checks.current(revision) if can_submit else None,
         "can_return": revision.status == S.IN_REVIEW
         and permissions.can_review(user, revision, editors),
         "can_comment": permissions.can_comment(user, revision),

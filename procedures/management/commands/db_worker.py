@@ -27,8 +27,8 @@ class ResilientWorker(base.Worker):
                     return None
                 logger.warning("Database error, trying again in %d s: %s", wait, error)
                 for connection in connections.all(initialized_only=True):
-                    connection.close_if_unusable_or_obsolete()
-                    connection.close()
+                    if not connection.in_atomic_block:  # a fresh connection for the next try
+                        connection.close()
                 time.sleep(wait)
                 wait = min(wait * 2, MAX_WAIT_SECONDS)
 

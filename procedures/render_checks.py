@@ -1,0 +1,157 @@
+"""What is approved can always be rendered: each revision is rendered (HTML, flowchart, PDF)
+before it can be submitted or signed.
+
+    draft saved ─request()─▶ check QUEUED ─run() in the worker─▶ PASSED (with the draft PDF)
+                                                              └▶ FAILED (with the reason)
+    submit / sign ─ensure_passed()─▶ needs a PASSED check of the revision's content
+
+A check is keyed by a fingerprint of what its PDF shows (the content, the status, the
+signatures), so the draft PDF reviewers open is always the current one, made in the
+background and never in a request. Rendering itself runs in a child process with time and
+memory limits (rendering/sandbox.py). Status changes stay in workflow.py; this module only
+records whether a render worked.
+"""
+
+import datetime
+import hashlib
+import io
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypdf import PdfReader
+
+from .content import canonical_hash
+from .models import RenderCheck, Revision
+from .rendering.document import body_html, document_pdf
+
+logger = logging.getLogger(__name__)
+Status = RenderCheck.Status
+CHECKED_STATUSES = (Revision.Status.DRAFT, Revision.Status.IN_REVIEW)
+
+
+class RenderNotReady(Exception):
+    """Submission or signing waits for, or was refused by, the render check."""
+
+    def __init__(self, message: str, check: RenderCheck):
+        super().__init__(message)
+        self.message = message
+        self.check = check
+
+
+def fingerprint(revision: Revision) -> tuple[str, str]:
+    """(content hash, fingerprint of everything the draft PDF shows)."""
+    content = canonical_hash(revision)
+    signatures = ",".join(
+        str(pk) for pk in revision.signatures.order_by("pk").values_list("pk", flat=True)
+    )
+    shown = hashlib.sha256(f"{content}|{revision.status}|{signatures}".encode()).hexdigest()
+    return content, shown
+
+
+def current(revision: Revision) -> RenderCheck | None:
+    """The check of the revision exactly as it is now, if there is one."""
+    _content, shown = fingerprint(revision)
+    return RenderCheck.objects.filter(revision=revision, fingerprint=shown).first()
+
+
+def request(revision: Revision) -> RenderCheck:
+    """A check of the revision as it is now, queued for the worker once the transaction commits
+    (or the existing one)."""
+    from . import tasks
+
+    content, shown = fingerprint(revision)
+    existing = RenderCheck.objects.filter(revision=revision, fingerprint=shown).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            check = RenderCheck.objects.create(
+                revision=revision, content_hash=content, fingerprint=shown
+            )
+    except IntegrityError:  # asked for twice at the same moment
+        return RenderCheck.objects.get(revision=revision, fingerprint=shown)
+    transaction.on_commit(lambda: tasks.check_render.enqueue(check.pk))
+    return check
+
+
+def run(check_id: int) -> str:
+    """Render a queued check's revision and record the outcome; its status."""
+    with transaction.atomic():
+        check = RenderCheck.objects.select_for_update().get(pk=check_id)
+        if check.status != Status.QUEUED:
+            return check.status
+        check.status = Status.RUNNING
+        check.save(update_fields=["status"])
+    revision = Revision.objects.select_related("procedure__category", "author").get(
+        pk=check.revision_id
+    )
+    if fingerprint(revision)[1] != check.fingerprint:
+        return _finish(check, Status.FAILED, _("The revision changed while it was checked."))
+    try:
+        data = document_pdf(revision, body=body_html(revision), watermark=_("DRAFT — NOT APPROVED"))
+    except Exception as error:  # noqa: BLE001 - every failure is the document's, and recorded
+        logger.warning("render check of %s failed: %s", revision, error)
+        reason = getattr(error, "message", "") or _("It could not be rendered (%(error)s).") % {
+            "error": type(error).__name__
+        }
+        return _finish(check, Status.FAILED, str(reason))
+    check.pages = len(PdfReader(io.BytesIO(data)).pages)
+    check.file.save(
+        f"{revision.procedure.code}-rev{revision.number}-draft.pdf", ContentFile(data), save=False
+    )
+    return _finish(check, Status.PASSED, "")
+
+
+def _finish(check: RenderCheck, status: str, message: str) -> str:
+    check.status, check.message, check.finished_at = status, message, timezone.now()
+    check.save(update_fields=["status", "message", "finished_at", "file", "pages"])
+    return status
+
+
+def passed(revision: Revision) -> bool:
+    """Whether the revision's content, as it is now, has passed a render check (no rendering)."""
+    return RenderCheck.objects.filter(
+        revision=revision, content_hash=canonical_hash(revision), status=Status.PASSED
+    ).exists()
+
+
+def _abandoned(check: RenderCheck) -> bool:
+    """Running for longer than any render may take: its worker died."""
+    limit = datetime.timedelta(seconds=settings.SOPDESK_RENDER_TIMEOUT * 2 + 60)
+    return check.requested_at < timezone.now() - limit
+
+
+def ensure_passed(revision: Revision) -> None:
+    """Return if the revision's content has passed a render check; run it now if it is still
+    queued (or was never asked for); raise RenderNotReady while another worker runs it, or if
+    it failed."""
+    if passed(revision):
+        return
+    checks = RenderCheck.objects.filter(revision=revision, content_hash=canonical_hash(revision))
+    check = checks.order_by("-requested_at", "-pk").first() or request(revision)
+    if check.status == Status.RUNNING and _abandoned(check):
+        RenderCheck.objects.filter(pk=check.pk).update(status=Status.QUEUED)
+        check.status = Status.QUEUED
+    if check.status == Status.QUEUED:  # the worker has not got to it (or none runs): now
+        run(check.pk)
+        check.refresh_from_db()
+    if check.status == Status.PASSED:
+        return
+    if check.status == Status.FAILED:
+        raise RenderNotReady(
+            _("Revision %(number)d cannot be printed: %(reason)s Change the text and save it.")
+            % {"number": revision.number, "reason": check.message},
+            check,
+        )
+    raise RenderNotReady(
+        _(
+            "SOP Desk is still checking that revision %(number)d can be printed (it renders the "
+            "page, the flowchart and the PDF). Try again in a moment."
+        )
+        % {"number": revision.number},
+        check,
+    )
