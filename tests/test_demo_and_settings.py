@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from procedures import reading
 from procedures.content import steps_of
@@ -68,10 +69,23 @@ def test_seed_demo_shows_every_reading_and_feedback_state(db):
     assert reading.last_acknowledged(dewi, changed).number == 1
 
 
-def test_argon2_is_the_first_password_hasher():
+def test_argon2id_with_owasps_parameters_is_the_first_password_hasher():
+    from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
+
+    from procedures.hashers import SopDeskArgon2PasswordHasher
     from sopdesk import settings
 
-    assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert settings.PASSWORD_HASHERS[0] == "procedures.hashers.SopDeskArgon2PasswordHasher"
+    hasher = SopDeskArgon2PasswordHasher()
+    encoded = hasher.encode("correct horse", hasher.salt())
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert hasher.verify("correct horse", encoded)
+    # a hash made with Django's own parameters still works, and is upgraded at the next sign-in
+    django_default = Argon2PasswordHasher()
+    old = django_default.encode("correct horse", django_default.salt())
+    assert "m=102400" in old and hasher.must_update(old)
+    with override_settings(PASSWORD_HASHERS=settings.PASSWORD_HASHERS):
+        assert check_password("correct horse", old)
 
 
 def _manage(*args, **env):
