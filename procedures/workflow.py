@@ -169,14 +169,15 @@ def submit(*, revision: Revision, actor: User, approvers: Sequence[User] = ()) -
     """DRAFT → IN_REVIEW, content frozen and hashed; the chosen approvers (or all eligible
     managers) are notified. Refuses if incomplete, listing what is missing, or if the revision
     cannot be rendered (render_checks.py: checked before any row is locked)."""
-    if revision.status == S.DRAFT and not missing_elements(revision):
-        _rendered(revision)
+    stored = Revision.objects.get(pk=revision.pk)  # the caller's copy may be older
+    if stored.status == S.DRAFT and not missing_elements(stored):
+        _rendered(stored)
     return _submit(revision=revision, actor=actor, approvers=approvers)
 
 
 def _rendered(revision: Revision) -> None:
-    try:
-        render_checks.ensure_passed(revision)
+    try:  # the revision as stored (the caller's copy may be older)
+        render_checks.ensure_passed(Revision.objects.get(pk=revision.pk))
     except render_checks.RenderNotReady as refusal:
         raise NotRenderable(refusal.message) from None
 
@@ -295,7 +296,7 @@ def sign(
         raise SigningLocked(locked.message) from None
     if not correct:
         raise SignatureRefused(_("The password is not correct. Nothing was signed."))
-    if revision.status == S.IN_REVIEW:
+    if Revision.objects.filter(pk=revision.pk, status=S.IN_REVIEW).exists():
         _rendered(revision)  # only what renders is approved; checked before the row lock
     return _sign(
         revision=revision,
