@@ -217,7 +217,16 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
         person = self.get_object(request, unquote(id))
         if person is not None and not permissions.can_set_password_of(request.user, person):
             raise PermissionDenied(_("Only an administrator sets another person's password."))
-        return super().user_change_password(request, id, form_url)
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and person is not None:
+            audit.record(
+                action=AuditEvent.Action.ADMIN_CHANGE,
+                actor=request.user,
+                target=f"{person._meta.verbose_name}: {person}",
+                changes={"password": [None, str(_("set by an administrator"))]},
+            )
+            notifications.password_set(person, by=request.user)
+        return response
 
     def save_related(self, request, form, formsets, change):
         before = sorted(g.name for g in form.instance.groups.all()) if change else []

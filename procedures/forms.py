@@ -5,7 +5,7 @@ import re
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -415,6 +415,39 @@ class LockMessageMixin:
 
 class SignInForm(LockMessageMixin, AuthenticationForm):
     pass
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's form, also for people added without a password (they choose their first one
+    through it); inactive accounts still get nothing."""
+
+    def get_users(self, email):
+        from .models import User
+
+        wanted = email.casefold()
+        for user in User.objects.filter(email__iexact=email, is_active=True):
+            if user.email.casefold() == wanted:
+                yield user
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's form, its old password checked through the lockout like any other."""
+
+    def clean_old_password(self):
+        from . import lockout
+
+        old = self.cleaned_data["old_password"]
+        try:
+            user = lockout.verify_login(
+                username=self.user.get_username(), password=old, address=None
+            )
+        except lockout.Locked as locked:
+            raise forms.ValidationError(locked.message, code="locked") from None
+        if user is None:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old
 
 
 class AdminSignInForm(LockMessageMixin, AdminAuthenticationForm):

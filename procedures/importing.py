@@ -205,7 +205,7 @@ def check_file(data: bytes, *, name: str, limit: int) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             within = unpacked_within(archive, settings.SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
         raise ImportRefused(
             _("%(name)s is not a Word .docx file (or it is damaged).") % {"name": name}
         ) from error

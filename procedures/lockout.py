@@ -37,17 +37,19 @@ class Locked(Exception):
 
 
 def client_address(request) -> str | None:
-    """The address a request came from: REMOTE_ADDR, or behind a reverse proxy the first
-    address of the header named by SOPDESK_CLIENT_ADDRESS_HEADER (which that proxy sets)."""
+    """The address a request came from: REMOTE_ADDR or, behind a reverse proxy, the last
+    address in the header named by SOPDESK_CLIENT_ADDRESS_HEADER: the one that proxy added
+    (addresses before it are whatever the client sent, and could be forged)."""
     if request is None:
         return None
     header = settings.SOPDESK_CLIENT_ADDRESS_HEADER
-    value = request.META.get(header, "") if header else ""
-    value = value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
+    forwarded = request.META.get(header, "") if header else ""
+    for value in (forwarded.split(",")[-1].strip(), request.META.get("REMOTE_ADDR", "")):
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            continue
+    return None
 
 
 def _counting_since(user: User, now: datetime.datetime) -> datetime.datetime:

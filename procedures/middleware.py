@@ -5,6 +5,7 @@ styled 400 page; nothing is read or written. A cookie holding NUL (the session's
 ignored as if it had not been sent. Runs before the session middleware, so the 400 page is
 shown without the person's navigation."""
 
+from csp.middleware import CSPMiddleware
 from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
 
@@ -29,3 +30,14 @@ class RejectNulMiddleware:
         ):
             raise BadRequest(_("The address or the form holds a character that is not allowed."))
         return self.get_response(request)
+
+
+class PageCSPMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy on HTML pages only. A PDF opened inline is shown by
+    the browser's own viewer, an embedded object that the page policy (`object-src 'none'`)
+    would block; files and pictures run no script."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

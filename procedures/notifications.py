@@ -100,6 +100,20 @@ def account_locked(
     )
 
 
+def password_set(person: User, *, by: User) -> None:
+    """The person whose password an administrator set hears of it at once."""
+    notify(
+        [person],
+        _("Your SOP Desk password was set by %(by)s") % {"by": by.display_name},
+        _(
+            "%(by)s set a new password for your SOP Desk account (%(username)s). If you did not "
+            "ask for this, tell a document controller now: whoever knows the password can sign "
+            "as you."
+        )
+        % {"by": by.display_name, "username": person.get_username()},
+    )
+
+
 def roles_changed(
     person: User, *, before: list[str], after: list[str], by: User, controllers: Iterable[User]
 ) -> None:

@@ -48,8 +48,9 @@ def is_document_controller(user: AnyUser) -> bool:
 
 
 def can_set_password_of(actor: AnyUser, person: User) -> bool:
-    """Only a superuser sets another person's password; everyone may change their own."""
-    return actor.is_superuser or actor.pk == person.pk
+    """Only a superuser sets a password in the admin (audited, and the person is told);
+    everyone else changes their own on /accounts/password_change/, giving the old one."""
+    return actor.is_superuser
 
 
 def can_change_account(actor: AnyUser, person: User) -> bool:
@@ -63,8 +64,9 @@ def can_change_roles_of(actor: AnyUser, person: User) -> bool:
 
 
 def can_change_email_of(actor: AnyUser, person: User) -> bool:
-    """The address a password reset goes to: a superuser's call once the person has a password."""
-    return actor.is_superuser or not person.has_usable_password()
+    """The address a password reset goes to: set when a person is added, changed afterwards by a
+    superuser only (else a controller could redirect somebody's reset to themselves)."""
+    return actor.is_superuser
 
 
 def can_unlock_accounts(user: AnyUser) -> bool:

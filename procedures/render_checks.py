@@ -65,6 +65,12 @@ def request(revision: Revision) -> RenderCheck:
 
     content, shown = fingerprint(revision)
     existing = RenderCheck.objects.filter(revision=revision, fingerprint=shown).first()
+    if existing and existing.status == Status.FAILED:  # asked again (saved again): retry it
+        RenderCheck.objects.filter(pk=existing.pk, status=Status.FAILED).update(
+            status=Status.QUEUED, message="", requested_at=timezone.now()
+        )
+        transaction.on_commit(lambda: tasks.check_render.enqueue(existing.pk))
+        existing.refresh_from_db()
     if existing:
         return existing
     try:
@@ -78,14 +84,15 @@ def request(revision: Revision) -> RenderCheck:
     return check
 
 
-def run(check_id: int) -> str:
-    """Render a queued check's revision and record the outcome; its status."""
+def run(check_id: int, *, timeout: float | None = None) -> str:
+    """Render a queued check's revision and record the outcome; its status. `timeout`: the
+    render's limit in seconds (SOPDESK_RENDER_TIMEOUT in the worker)."""
     with transaction.atomic():
         check = RenderCheck.objects.select_for_update().get(pk=check_id)
         if check.status != Status.QUEUED:
             return check.status
-        check.status = Status.RUNNING
-        check.save(update_fields=["status"])
+        check.status, check.requested_at = Status.RUNNING, timezone.now()
+        check.save(update_fields=["status", "requested_at"])
     revision = Revision.objects.select_related("procedure__category", "author").get(
         pk=check.revision_id
     )
@@ -120,7 +127,8 @@ def passed(revision: Revision) -> bool:
 
 
 def _abandoned(check: RenderCheck) -> bool:
-    """Running for longer than any render may take: its worker died."""
+    """Running (since `requested_at`, reset when it starts) for longer than any render may
+    take: its worker died."""
     limit = datetime.timedelta(seconds=settings.SOPDESK_RENDER_TIMEOUT * 2 + 60)
     return check.requested_at < timezone.now() - limit
 
@@ -134,16 +142,19 @@ def ensure_passed(revision: Revision) -> None:
     checks = RenderCheck.objects.filter(revision=revision, content_hash=canonical_hash(revision))
     check = checks.order_by("-requested_at", "-pk").first() or request(revision)
     if check.status == Status.RUNNING and _abandoned(check):
-        RenderCheck.objects.filter(pk=check.pk).update(status=Status.QUEUED)
-        check.status = Status.QUEUED
-    if check.status == Status.QUEUED:  # the worker has not got to it (or none runs): now
-        run(check.pk)
+        RenderCheck.objects.filter(pk=check.pk, status=Status.RUNNING).update(status=Status.QUEUED)
+        check.refresh_from_db()
+    if check.status == Status.QUEUED:  # the worker has not got to it (or none runs): now,
+        run(check.pk, timeout=settings.SOPDESK_CHECK_TIMEOUT * 2)  # within the request's time
         check.refresh_from_db()
     if check.status == Status.PASSED:
         return
     if check.status == Status.FAILED:
         raise RenderNotReady(
-            _("Revision %(number)d cannot be printed: %(reason)s Change the text and save it.")
+            _(
+                "Revision %(number)d cannot be printed: %(reason)s Change the text and save it "
+                "(saving again also tries again)."
+            )
             % {"number": revision.number, "reason": check.message},
             check,
         )

@@ -196,8 +196,8 @@ def unpacked_within(archive: zipfile.ZipFile, limit: int) -> bool:
                     total += len(chunk)
                     if total > limit:
                         return False
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, zlib.error):
-        return False  # a checksum that fails: the member is not what it claims
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, zlib.error):
+        return False  # a failing checksum, an encrypted or unknown member: not what it claims
     return True
 
 

@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "procedures.middleware.PageCSPMiddleware",
 ]
 
 ROOT_URLCONF = "sopdesk.urls"
@@ -293,7 +293,8 @@ SOPDESK_SEARCH_CONFIG = os.environ.get("SOPDESK_SEARCH_CONFIG", "english")
 # Seconds a page of search results is kept (until the manual changes); 0 turns it off.
 SOPDESK_SEARCH_CACHE_SECONDS = env_int("SOPDESK_SEARCH_CACHE_SECONDS", 300)
 
-# Content-Security-Policy on every response (django-csp): scripts, styles, pictures and fonts
+# Content-Security-Policy on every HTML page (django-csp; PDFs and files are left to the
+# browser's viewer, procedures/middleware.py): scripts, styles, pictures and fonts
 # from SOP Desk itself only; no inline script or style, no plugin, no framing, forms post here.
 # Author text is sanitized before it reaches a page; this is the second line of defence.
 CONTENT_SECURITY_POLICY = {

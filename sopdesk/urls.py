@@ -6,6 +6,11 @@ from procedures.views import accounts
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
+    path(
+        "accounts/password_change/",
+        accounts.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password_reset/done/",

@@ -273,3 +273,35 @@ def test_workflow_dates_of_a_procedure_are_read_only_in_the_admin(admin_client, 
 
     for name in ("next_review_on", "withdrawn_at", "withdrawal_reason", "replaced_by"):
         assert f'name="{name}"' not in page
+
+
+def test_a_document_controller_sets_even_their_own_password_only_with_the_old_one(
+    admin_client, controller
+):
+    url = reverse("admin:auth_user_password_change", args=[controller.pk])
+
+    assert admin_client.get(url).status_code == 403
+
+
+def test_a_password_set_by_a_superuser_is_audited_and_the_person_told(
+    client, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:auth_user_password_change", args=[manager.pk]),
+            {
+                "password1": "a new long passphrase",
+                "password2": "a new long passphrase",
+                "usable_password": "true",
+            },
+        )
+
+    event = AuditEvent.objects.get(action="ADMIN_CHANGE", target="user: James Okafor")
+    assert event.actor == root and event.changes["password"][1] == "set by an administrator"
+    (mail,) = mailoutbox
+    assert mail.to == [manager.email] and "set a new password" in mail.body

@@ -139,3 +139,25 @@ def test_a_pictures_comment_does_not_survive(fmt):
 
     assert b"secret-comment-text" not in clean.data
     assert "comment" not in Image.open(io.BytesIO(clean.data)).info
+
+
+def test_a_word_file_with_encrypted_parts_is_refused_with_a_reason(supervisor):
+    data = bytearray(word_file(ENGLISH))
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) != -1:  # flag every entry as encrypted
+        data[start + 8] |= 1
+        start += 4
+    start = 0
+    while (start := data.find(b"PK\x03\x04", start)) != -1:
+        data[start + 6] |= 1
+        start += 4
+
+    with pytest.raises(importing.ImportRefused, match="or is damaged"):
+        importing.import_docx(
+            data=bytes(data),
+            name="locked.docx",
+            category=factories.CategoryFactory(),
+            owner=supervisor,
+            created_by=supervisor,
+            limit=10 * MB,
+        )

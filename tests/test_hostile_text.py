@@ -99,7 +99,7 @@ def _nested_list(levels: int) -> str:
     [
         ({"purpose": "word " * 13_000}, r"1\. Purpose is 65,000 characters long"),
         ({"scope": "[" * 300_000}, "2. Scope is 300,000 characters long"),
-        ({"scope": "[a](http://x) " * 1000}, r"2\. Scope has a paragraph with more than 200"),
+        ({"scope": "[a](" * 1000}, r"2\. Scope has a paragraph with more than 200"),
         ({"training": ">" * 200 + " deep"}, r"7\. Training is nested 201 levels deep"),
         ({"documentation": _nested_list(1000)[:59_000]}, r"6\. Documentation is nested"),
         ({"purpose": "<b>" * 5000 + "bold"}, r"1\. Purpose is nested 5001 levels deep"),
@@ -251,3 +251,27 @@ def test_a_render_within_its_memory_runs(settings):
     settings.SOPDESK_RENDER_MEMORY_MB = 256
 
     assert sandbox.run(_allocate, 64, timeout=30) == 64 * 1024 * 1024
+
+
+def test_words_in_angle_brackets_are_shown_not_dropped():
+    html = render_markdown("Thank you for calling <company name>, my name is <agent name>.")
+
+    assert "&lt;company name&gt;" in html and "&lt;agent name&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "| Check | Done |\n|---|---|\n"
+        + "".join(f"| item {i} [ ] | [ ] [ ] |\n" for i in range(90)),
+        "".join(f"- [ ] task {i}\n" for i in range(250)),
+        "```\n" + "[[1, 2], [3, 4]] " * 300 + "\n```",
+    ],
+    ids=["checkbox table", "task list", "code with arrays"],
+)
+def test_many_closed_brackets_are_fine(text):
+    assert text_problems(text) == []
+
+
+def test_many_open_link_addresses_are_refused():
+    assert any("left open" in p for p in text_problems("[a](" * 300))

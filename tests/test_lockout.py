@@ -131,11 +131,14 @@ def test_many_wrong_passwords_from_one_address_lock_that_address(client, agent, 
 
 
 def test_the_client_address_comes_from_the_proxy_header_only_when_configured(rf, settings):
-    request = rf.get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR="203.0.113.5, 10.1.1.1")
+    forged = "198.51.100.1, 203.0.113.5"  # the client sent the first, our proxy added the last
+    request = rf.get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=forged)
     assert lockout.client_address(request) == "10.1.1.1"
 
     settings.SOPDESK_CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
     assert lockout.client_address(request) == "203.0.113.5"
+    garbled = rf.get("/", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR="not-an-address")
+    assert lockout.client_address(garbled) == "10.1.1.1"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -188,3 +191,43 @@ def test_password_reset_mails_a_link_to_the_configured_address(client, agent, se
     assert "https://sop.example.org/accounts/reset/" in mail.body
     assert "evil.example" not in mail.body
     assert "Your username is agent." in mail.body
+
+
+def test_guesses_at_the_password_change_form_count_towards_the_lockout(client, manager):
+    client.force_login(manager)
+    for _ in range(5):
+        response = client.post(
+            "/accounts/password_change/",
+            {
+                "old_password": "guess",
+                "new_password1": "a b c d e f g",
+                "new_password2": "a b c d e f g",
+            },
+        )
+        assert response.status_code == 200
+
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a b c d e f g",
+            "new_password2": "a b c d e f g",
+        },
+    )
+
+    assert LOCKED in response.content.decode()
+    manager.refresh_from_db()
+    assert manager.check_password(PASSWORD)
+    assert LoginAttempt.objects.filter(user=manager).count() == 5
+
+
+def test_a_person_added_without_a_password_chooses_one_by_mail(db, client, settings, mailoutbox):
+    settings.SOPDESK_PASSWORD_RESET = True
+    invited = UserFactory(username="newagent", email="new@example.com", role="Agent")
+    invited.set_unusable_password()
+    invited.save()
+
+    client.post("/accounts/password_reset/", {"email": "new@example.com"})
+
+    (mail,) = mailoutbox
+    assert mail.to == ["new@example.com"] and "/accounts/reset/" in mail.body

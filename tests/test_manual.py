@@ -314,20 +314,19 @@ def test_the_cached_contents_change_the_moment_the_manual_does(
 def test_a_procedure_that_cannot_be_rendered_is_left_out_of_the_manual_and_named(
     client, agent, controller, effective, on_commit, monkeypatch
 ):
-    from procedures import manual_pdf, publishing
+    from procedures import manual_pdf
     from procedures.rendering.pdf import RenderRefused
 
     effective("CC-CH-001", title="Answering a call")
     broken = effective("CC-CH-002", title="Placing a caller on hold")
-    broken.renditions.all().delete()
-    real = publishing.render_revision
+    real = manual_pdf._stored_pdf
 
-    def render(revision_id):
-        if revision_id == broken.pk:
+    def stored_pdf(revision):  # as if its PDF were missing and rendering it failed
+        if revision.pk == broken.pk:
             raise RenderRefused("The document is nested too deeply to render.")
-        return real(revision_id)
+        return real(revision)
 
-    monkeypatch.setattr(publishing, "render_revision", render)
+    monkeypatch.setattr(manual_pdf, "_stored_pdf", stored_pdf)
     with on_commit():
         build = manual_pdf.request_build()
 

@@ -151,3 +151,39 @@ def test_the_reviewers_draft_pdf_follows_the_signatures(
     with check.file.open("rb") as handle:
         text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(handle).pages)
     assert approver.display_name in text
+
+
+def test_a_failed_render_is_tried_again_when_the_draft_is_saved_again(
+    supervisor, worker, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise RenderRefused("Rendering took longer than 120 seconds and was stopped.")
+
+    monkeypatch.setattr(render_checks, "document_pdf", refuse)
+    with worker():
+        draft = save(new_procedure(owner=supervisor))
+    assert render_checks.current(draft).status == "FAILED"
+
+    monkeypatch.undo()
+    with worker():
+        save(draft)  # the same text, saved again
+
+    assert render_checks.current(draft).status == "PASSED"
+
+
+def test_attaching_a_form_queues_a_new_render(client, supervisor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.test_files import docx_bytes
+
+    draft = save(new_procedure(owner=supervisor))
+    before = RenderCheck.objects.filter(revision=draft).count()
+    client.force_login(supervisor)
+
+    client.post(
+        f"/desk/{draft.procedure.code}/rev/1/attachments/",
+        {"file": SimpleUploadedFile("form.docx", docx_bytes()), "title": "Form"},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert RenderCheck.objects.filter(revision=draft).count() == before + 1

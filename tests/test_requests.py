@@ -120,3 +120,18 @@ def test_no_page_holds_an_inline_script(client, supervisor):
     assert all('type="application/json"' in attributes for attributes in scripts), scripts
     assert not re.search(r"\son[a-z]+=", page)
     assert "sopdesk-editor-texts" in page
+
+
+def test_pdfs_and_files_carry_no_page_policy_so_the_browsers_viewer_shows_them(
+    client, supervisor, django_capture_on_commit_callbacks
+):
+    from tests.factories import save
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = save(new_procedure(owner=supervisor))
+    client.force_login(supervisor)
+
+    pdf = client.get(f"/desk/{draft.procedure.code}/rev/1.pdf")
+
+    assert pdf["Content-Type"] == "application/pdf"
+    assert "Content-Security-Policy" not in pdf

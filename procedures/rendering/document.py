@@ -97,7 +97,13 @@ def _day(moment) -> str:
     return date_format(timezone.localtime(moment), "j F Y") if moment else ""
 
 
-def document_pdf(revision: Revision, *, body: str | None = None, watermark: str = "") -> bytes:
+def document_pdf(
+    revision: Revision,
+    *,
+    body: str | None = None,
+    watermark: str = "",
+    timeout: float | None = None,
+) -> bytes:
     """The complete PDF: header, body, signatures, revision history; `watermark` on every page."""
     procedure = revision.procedure
     signatures = list(revision.signatures.order_by("signed_at"))
@@ -129,4 +135,4 @@ def document_pdf(revision: Revision, *, body: str | None = None, watermark: str 
     )
     # Attachment links are relative on the page; in the PDF they point at the manual's address.
     html = html.replace('href="/files/', f'href="{settings.SOPDESK_BASE_URL.rstrip("/")}/files/')
-    return html_to_pdf(html)
+    return html_to_pdf(html, timeout=timeout)

@@ -14,8 +14,11 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-# Square brackets start links and pictures; more than this many in one paragraph is not prose.
+# Square brackets start links and pictures. Python-Markdown's cost grows with the square of the
+# "[" left open, or nested in one another, within one paragraph: checkbox tables ("[ ]" in every
+# cell) and code are fine, a few hundred unclosed "[" are not.
 MAX_BRACKETS_PER_PARAGRAPH = 200
+MAX_BRACKET_NESTING = 20
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
 _VOID = frozenset({"br", "hr", "img", "wbr", "col", "area", "input", "source"})
@@ -29,13 +32,28 @@ def max_depth() -> int:
     return settings.SOPDESK_MAX_NESTING
 
 
+def _brackets_costly(paragraph: str) -> bool:
+    if paragraph.count("[") <= MAX_BRACKETS_PER_PARAGRAPH:
+        return False
+    depth = deepest = 0
+    for char in paragraph:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]" and depth:
+            depth -= 1
+    # "[a](" with no ")" after it: the link's address is looked for to the paragraph's end
+    open_links = sum(1 for rest in paragraph.split("](")[1:] if ")" not in rest)
+    return (
+        depth > MAX_BRACKETS_PER_PARAGRAPH
+        or open_links > MAX_BRACKETS_PER_PARAGRAPH
+        or deepest > MAX_BRACKET_NESTING
+    )
+
+
 def crowded_paragraphs(text: str) -> list[str]:
-    """The paragraphs of `text` that hold more square brackets than Markdown handles quickly."""
-    return [
-        paragraph
-        for paragraph in _PARAGRAPH_BREAK.split(text)
-        if paragraph.count("[") > MAX_BRACKETS_PER_PARAGRAPH
-    ]
+    """The paragraphs of `text` whose square brackets Markdown could not handle quickly."""
+    return [p for p in _PARAGRAPH_BREAK.split(text) if _brackets_costly(p)]
 
 
 def html_depth(html: str) -> int:
@@ -66,8 +84,10 @@ def source_problems(text: str) -> list[str]:
     if crowded_paragraphs(text):
         problems.append(
             ngettext(
-                "has a paragraph with more than %(limit)s square brackets “[”: split it up.",
-                "has a paragraph with more than %(limit)s square brackets “[”: split it up.",
+                "has a paragraph with more than %(limit)s square brackets “[” left open (or nested "
+                "deeply): close them or split the paragraph.",
+                "has a paragraph with more than %(limit)s square brackets “[” left open (or nested "
+                "deeply): close them or split the paragraph.",
                 MAX_BRACKETS_PER_PARAGRAPH,
             )
             % {"limit": MAX_BRACKETS_PER_PARAGRAPH}

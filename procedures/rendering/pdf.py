@@ -115,12 +115,12 @@ def _stylesheets(language: str, page_size: str) -> tuple[CSS, CSS]:
     )
 
 
-def html_to_pdf(html: str, *, extra_css: str = "") -> bytes:
+def html_to_pdf(html: str, *, extra_css: str = "", timeout: float | None = None) -> bytes:
     """A complete HTML document → PDF bytes (tagged, PDF/UA-1), fetching nothing but our static files."""
     if len(html) > settings.SOPDESK_RENDER_MAX_CHARS * 4:
         raise RenderRefused(_("This document is too large to render."))
     # In a child process with time and memory limits: no document can hang or exhaust a worker.
-    return sandbox.run(_write_pdf, html, extra_css)
+    return sandbox.run(_write_pdf, html, extra_css, timeout=timeout)
 
 
 def _write_pdf(html: str, extra_css: str) -> bytes:

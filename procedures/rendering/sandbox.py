@@ -11,14 +11,18 @@ The child must not touch the database (it shares the parent's connection): calle
 they need first and pass plain values.
 """
 
+import ctypes
 import multiprocessing
 import os
 import resource
+import signal
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+PR_SET_PDEATHSIG = 1
 
 
 class RenderRefused(Exception):
@@ -36,7 +40,9 @@ def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> A
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child, args=(writer, func, args, settings.SOPDESK_RENDER_MEMORY_MB), daemon=True
+        target=_child,
+        args=(writer, func, args, settings.SOPDESK_RENDER_MEMORY_MB, seconds),
+        daemon=True,
     )
     child.start()
     writer.close()
@@ -48,9 +54,9 @@ def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> A
             )
         try:
             succeeded, value = reader.recv()
-        except EOFError:
+        except (EOFError, TypeError, AttributeError, ImportError):  # died, or sent garbage
             raise RenderRefused(
-                _("Rendering needed more memory than it is allowed and was stopped.")
+                _("Rendering stopped: it needed more memory than it is allowed, or it failed.")
             ) from None
     finally:
         if child.is_alive():
@@ -58,7 +64,7 @@ def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> A
         child.join()
         reader.close()
     if not succeeded:
-        raise value
+        raise value if isinstance(value, BaseException) else RenderRefused(str(value))
     return value
 
 
@@ -71,7 +77,19 @@ def _address_space() -> int:
         return 0
 
 
-def _child(writer, func, args, memory_mb: int) -> None:
+def _die_with_parent() -> None:
+    """Linux: the child is killed if its parent dies (an OOM kill, gunicorn's SIGKILL)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(writer, func, args, memory_mb: int, seconds: float) -> None:
+    _die_with_parent()
+    cpu = int(seconds) + 5  # and it never spins on after the parent stopped waiting
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     if memory_mb > 0:  # on top of what the forked process already maps
         limit = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from ..forms import SignInForm
+from ..forms import ChangePasswordForm, ResetPasswordForm, SignInForm
 
 
 class SignInView(auth_views.LoginView):
@@ -30,6 +30,7 @@ class ResetByMailMixin:
 
 
 class PasswordResetView(ResetByMailMixin, auth_views.PasswordResetView):
+    form_class = ResetPasswordForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
@@ -49,3 +50,7 @@ class PasswordResetConfirmView(ResetByMailMixin, auth_views.PasswordResetConfirm
 
 class PasswordResetCompleteView(ResetByMailMixin, auth_views.PasswordResetCompleteView):
     pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
