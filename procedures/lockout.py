@@ -119,9 +119,25 @@ def _after_failure(user: User, revision: Revision | None) -> None:
     notifications.account_locked(user, until=until, revision=revision, controllers=controllers)
 
 
+def _unknown_name_locked_until(username: str) -> datetime.datetime | None:
+    """Guesses at a name no account has lock it like an account (no hint that it is unknown)."""
+    recent = list(
+        LoginAttempt.objects.filter(
+            user=None, username=username[:150], attempted_at__gt=timezone.now() - LOCKOUT_PERIOD
+        )
+        .order_by("-attempted_at")
+        .values_list("attempted_at", flat=True)[:LOCKOUT_ATTEMPTS]
+    )
+    return recent[0] + LOCKOUT_PERIOD if len(recent) >= LOCKOUT_ATTEMPTS else None
+
+
 def verify_login(*, username: str, password: str, address: str | None) -> User | None:
     """The account if `password` is its password; None (recorded) if not. Raises Locked, checking
-    nothing, while the account or the address is locked."""
+    nothing, while the account or the address is locked.
+
+    The password is hashed before the account's row is locked (a hash takes tens of
+    milliseconds; on SQLite the lock is the whole database's); the lock is then checked again
+    under the row lock, so parallel guesses still cannot get past five."""
     until = address_locked_until(address)
     if until:
         raise Locked(
@@ -129,14 +145,20 @@ def verify_login(*, username: str, password: str, address: str | None) -> User |
             % {"time": time_format(timezone.localtime(until), "H:i")},
             until,
         )
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        make_password(password)  # as slow as a real check: no hint that the name is unknown
+        until = _unknown_name_locked_until(username)
+        if until:
+            raise Locked(_message(until), until)
+        LoginAttempt.objects.create(username=username[:150], address=address)
+        return None
+    _refuse_if_locked(user)
+    correct = user.check_password(password)
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(username=username).first()
-        if user is None:
-            make_password(password)  # as slow as a real check: no hint that the name is unknown
-            LoginAttempt.objects.create(username=username[:150], address=address)
-            return None
+        user = User.objects.select_for_update().get(pk=user.pk)
         _refuse_if_locked(user)
-        if user.check_password(password):
+        if correct:
             return user
         LoginAttempt.objects.create(user=user, username=username[:150], address=address)
         audit.record(action=Action.LOGIN_FAILED, actor=user, target=address or "")
@@ -146,11 +168,13 @@ def verify_login(*, username: str, password: str, address: str | None) -> User |
 
 def verify_signature(*, user: User, password: str, revision: Revision) -> bool:
     """Whether `password` is the signer's; a wrong one is recorded. Raises Locked while the
-    account is locked, checking nothing."""
+    account is locked, checking nothing. (Hashed before the row lock, as in verify_login.)"""
+    _refuse_if_locked(user)
+    correct = user.check_password(password)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         _refuse_if_locked(locked)
-        if locked.check_password(password):
+        if correct:
             return True
         SigningAttempt.objects.create(user=locked, revision=revision)
         audit.record(action=Action.SIGNATURE_FAILED, actor=locked, revision=revision)

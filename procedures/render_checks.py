@@ -65,8 +65,12 @@ def request(revision: Revision) -> RenderCheck:
 
     content, shown = fingerprint(revision)
     existing = RenderCheck.objects.filter(revision=revision, fingerprint=shown).first()
-    if existing and existing.status == Status.FAILED:  # asked again (saved again): retry it
-        RenderCheck.objects.filter(pk=existing.pk, status=Status.FAILED).update(
+    stale = existing and (
+        existing.status == Status.FAILED  # asked again (saved again): retry it
+        or (existing.status == Status.PASSED and not existing.file)  # its PDF was dropped
+    )
+    if stale:
+        RenderCheck.objects.filter(pk=existing.pk, status=existing.status).update(
             status=Status.QUEUED, message="", requested_at=timezone.now()
         )
         transaction.on_commit(lambda: tasks.check_render.enqueue(existing.pk))
@@ -116,6 +120,13 @@ def run(check_id: int, *, timeout: float | None = None) -> str:
 def _finish(check: RenderCheck, status: str, message: str) -> str:
     check.status, check.message, check.finished_at = status, message, timezone.now()
     check.save(update_fields=["status", "message", "finished_at", "file", "pages"])
+    if status == Status.PASSED:  # only the newest draft PDF is ever opened: drop the others
+        for older in (
+            RenderCheck.objects.filter(revision_id=check.revision_id)
+            .exclude(pk=check.pk)
+            .exclude(file="")
+        ):
+            older.file.delete(save=True)
     return status
 
 

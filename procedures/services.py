@@ -6,12 +6,15 @@ history (django-simple-history) and refuses with an exception defined here, whos
 a view shows as it is. Status changes live in workflow.py, not here.
 """
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
@@ -141,13 +144,29 @@ def unrenderable(fields: dict[str, Any], steps: Sequence[StepData]) -> list[str]
         for number, step in zip(numbers, steps, strict=True)
     ]
     items = [(label, text) for label, text in items if isinstance(text, str) and text.strip()]
+    # The same text gives the same answer: a revision page, a save and a submission ask once.
+    key = (
+        "sopdesk:unrenderable:"
+        + hashlib.sha256(
+            json.dumps(
+                [items, settings.SOPDESK_MAX_ELEMENT_CHARS, settings.SOPDESK_MAX_NESTING]
+            ).encode()
+        ).hexdigest()
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     try:
-        return sandbox.run(markdown.content_problems, items, timeout=settings.SOPDESK_CHECK_TIMEOUT)
+        problems = sandbox.run(
+            markdown.content_problems, items, timeout=settings.SOPDESK_CHECK_TIMEOUT
+        )
     except sandbox.RenderRefused:
         return [
             _("The text is too complex to check in %(seconds)s seconds: shorten or simplify it.")
             % {"seconds": settings.SOPDESK_CHECK_TIMEOUT}
         ]
+    cache.set(key, problems, timeout=24 * 3600)
+    return problems
 
 
 @dataclass
@@ -256,15 +275,29 @@ def create_procedure(
     return revision
 
 
-@transaction.atomic
 def save_draft(
     *, revision: Revision, editor: User, content: DraftContent, lock_version: int
 ) -> Revision:
     """A draft at `lock_version` → the same draft with the editor's content, lock_version + 1.
 
     Refuses (changing nothing) if the editor may not edit it, if someone saved it since
-    `lock_version` (EditConflict), or if the steps are inconsistent (StepsInvalid).
+    `lock_version` (EditConflict), if the steps are inconsistent (StepsInvalid), or if the
+    text could not be rendered (TextRefused: checked in a child process before any lock is
+    taken, so a slow check holds no row, nor SQLite's database).
     """
+    step_format = content.fields.get("step_format", revision.step_format)
+    steps = normalise(step_format, content.steps)
+    if permissions.can_edit(editor, revision) and not validate_steps(step_format, steps):
+        problems = unrenderable(content.fields, steps)
+        if problems:
+            raise TextRefused(problems)
+    return _save_draft(revision=revision, editor=editor, content=content, lock_version=lock_version)
+
+
+@transaction.atomic
+def _save_draft(
+    *, revision: Revision, editor: User, content: DraftContent, lock_version: int
+) -> Revision:
     locked = Revision.objects.select_for_update().select_related("procedure").get(pk=revision.pk)
     if not permissions.can_edit(editor, locked):
         raise NotAllowed(
@@ -280,9 +313,6 @@ def save_draft(
     errors = validate_steps(step_format, steps)
     if errors:
         raise StepsInvalid(errors)
-    problems = unrenderable(content.fields, steps)
-    if problems:
-        raise TextRefused(problems)
 
     reason = _("Draft saved")
     values = {name: content.fields[name] for name in CONTENT_FIELDS if name in content.fields}

@@ -231,3 +231,12 @@ def test_a_person_added_without_a_password_chooses_one_by_mail(db, client, setti
 
     (mail,) = mailoutbox
     assert mail.to == ["new@example.com"] and "/accounts/reset/" in mail.body
+
+
+def test_guesses_at_an_unknown_name_lock_it_the_same_way(db, client):
+    for _ in range(5):
+        _login(client, "nobody-here", "guess", address="10.0.0.8")
+
+    response = _login(client, "nobody-here", "guess", address="10.0.0.8")
+
+    assert LOCKED in response.content.decode()  # no hint that the name is unknown

@@ -20,6 +20,11 @@ from django.utils.translation import ngettext
 MAX_BRACKETS_PER_PARAGRAPH = 200
 MAX_BRACKET_NESTING = 20
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# WeasyPrint lays out a paragraph's inline boxes in quadratic time: 500 pieces of formatting
+# in one paragraph take a second, 3,000 most of a minute.
+MAX_INLINE_PER_BLOCK = 300
+_BLOCK_END = re.compile(r"</(?:p|li|td|th|dd|dt|h\d|blockquote|pre|caption)>|<br\s*/?>", re.I)
+_OPENING_TAG = re.compile(r"<[a-zA-Z]")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
 _VOID = frozenset({"br", "hr", "img", "wbr", "col", "area", "input", "source"})
 
@@ -93,6 +98,17 @@ def source_problems(text: str) -> list[str]:
             % {"limit": MAX_BRACKETS_PER_PARAGRAPH}
         )
     return problems
+
+
+def inline_problem(html: str) -> str | None:
+    """Why a paragraph of the (sanitized) HTML holds too much formatting to print, or None."""
+    most = max((len(_OPENING_TAG.findall(block)) for block in _BLOCK_END.split(html)), default=0)
+    if most <= MAX_INLINE_PER_BLOCK:
+        return None
+    return _(
+        "has a paragraph with %(count)s pieces of formatting (bold, italics, links …); at most "
+        "%(limit)s can be printed: simplify it or split it up."
+    ) % {"count": most, "limit": MAX_INLINE_PER_BLOCK}
 
 
 def depth_problem(html: str) -> str | None:

@@ -319,8 +319,11 @@ def text_problems(text: str) -> list[str]:
                 "put it between backticks `like this` to show it."
             )
         )
-    depth = limits.depth_problem(sanitize_html(raw))
-    return problems + ([depth] if depth else [])
+    clean = sanitize_html(raw)
+    for problem in (limits.depth_problem(clean), limits.inline_problem(clean)):
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 def content_problems(items: list[tuple[str, str]]) -> list[str]:
