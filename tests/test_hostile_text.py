@@ -275,3 +275,13 @@ def test_many_closed_brackets_are_fine(text):
 
 def test_many_open_link_addresses_are_refused():
     assert any("left open" in p for p in text_problems("[a](" * 300))
+
+
+def test_text_that_takes_too_long_to_display_is_refused_whatever_the_pattern(monkeypatch):
+    from procedures.rendering import limits
+
+    monkeypatch.setattr(limits, "RENDER_BUDGET_SECONDS", 0.0)  # as if this text were slow
+
+    problems = text_problems("Greet the caller *warmly*.")
+
+    assert any("seconds to display (at most 0.0)" in p for p in problems)

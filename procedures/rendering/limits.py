@@ -20,6 +20,9 @@ from django.utils.translation import ngettext
 MAX_BRACKETS_PER_PARAGRAPH = 200
 MAX_BRACKET_NESTING = 20
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# An element whose Markdown takes longer than this to turn into HTML is refused, whatever made it
+# slow: pages (the desk's draft page, the preview) render author text as they are viewed.
+RENDER_BUDGET_SECONDS = 3.0
 # WeasyPrint lays out a paragraph's inline boxes in quadratic time: 500 pieces of formatting
 # in one paragraph take a second, 3,000 most of a minute.
 MAX_INLINE_PER_BLOCK = 300

@@ -7,6 +7,7 @@ attributes and URL schemes, before it reaches a browser (or, later, the PDF rend
 
 import html as html_lib
 import re
+import time
 
 import markdown as markdown_lib
 import nh3
@@ -303,7 +304,18 @@ def text_problems(text: str) -> list[str]:
     problems = limits.source_problems(text)
     if problems:
         return problems
+    started = time.monotonic()
     raw = _unsanitized(text)
+    clean = sanitize_html(raw)
+    seconds = time.monotonic() - started
+    if seconds > limits.RENDER_BUDGET_SECONDS:  # whatever the pattern: pages render it per view
+        problems.append(
+            _(
+                "takes %(seconds).1f seconds to display (at most %(limit)s): simplify its "
+                "formatting or split it up."
+            )
+            % {"seconds": seconds, "limit": limits.RENDER_BUDGET_SECONDS}
+        )
     for tag in _unclosed(raw):
         problems.append(
             _(
@@ -319,7 +331,6 @@ def text_problems(text: str) -> list[str]:
                 "put it between backticks `like this` to show it."
             )
         )
-    clean = sanitize_html(raw)
     for problem in (limits.depth_problem(clean), limits.inline_problem(clean)):
         if problem:
             problems.append(problem)
