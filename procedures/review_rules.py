@@ -90,21 +90,6 @@ def first_guidance(text: str) -> str | None:
     return None if end == -1 else text[start + 2 : end]
 
 
-def _element_labels() -> list[tuple[str, str]]:
-    return [
-        ("title", _("the title")),
-        ("change_summary", _("the change summary")),
-        ("purpose", _("1. Purpose")),
-        ("scope", _("2. Scope")),
-        ("responsibilities", _("3. Responsibilities")),
-        ("procedure_notes", _("4. Procedure, notes on the steps")),
-        ("measures_notes", _("5. Performance measures, notes")),
-        ("documentation", _("6. Documentation")),
-        ("training", _("7. Training")),
-        ("review_and_approval", _("8. Review and approval")),
-    ]
-
-
 def _guidance_message(where: str, text: str) -> str:
     first = " ".join((first_guidance(text) or "").split())
     if len(first) > 80:
