@@ -63,38 +63,33 @@ def _counting_since(user: User, now: datetime.datetime) -> datetime.datetime:
     return max(since, unlocked) if unlocked else since
 
 
+def _latest(attempts, limit: int) -> list[datetime.datetime]:
+    """When the `limit` most recent of these attempts were made, newest first."""
+    return list(attempts.order_by("-attempted_at").values_list("attempted_at", flat=True)[:limit])
+
+
+def _locked_from(times: list[datetime.datetime], limit: int) -> datetime.datetime | None:
+    """Until when `limit` failed attempts at these times lock, or None if they are fewer."""
+    recent = sorted(times, reverse=True)
+    return recent[0] + LOCKOUT_PERIOD if len(recent) >= limit else None
+
+
 def locked_until(user: User) -> datetime.datetime | None:
     """When passwords are checked again for this account, or None if they are now."""
-    now = timezone.now()
-    since = _counting_since(user, now)
-    recent = sorted(
-        [
-            *LoginAttempt.objects.filter(user=user, attempted_at__gt=since).values_list(
-                "attempted_at", flat=True
-            )[: LOCKOUT_ATTEMPTS * 2],
-            *SigningAttempt.objects.filter(user=user, attempted_at__gt=since).values_list(
-                "attempted_at", flat=True
-            )[: LOCKOUT_ATTEMPTS * 2],
-        ],
-        reverse=True,
-    )
-    if len(recent) < LOCKOUT_ATTEMPTS:
-        return None
-    return recent[0] + LOCKOUT_PERIOD
+    since = _counting_since(user, timezone.now())
+    times = _latest(
+        LoginAttempt.objects.filter(user=user, attempted_at__gt=since), LOCKOUT_ATTEMPTS
+    ) + _latest(SigningAttempt.objects.filter(user=user, attempted_at__gt=since), LOCKOUT_ATTEMPTS)
+    return _locked_from(times, LOCKOUT_ATTEMPTS)
 
 
 def address_locked_until(address: str | None) -> datetime.datetime | None:
     if not address:
         return None
     limit = settings.SOPDESK_LOGIN_ADDRESS_ATTEMPTS
-    recent = list(
-        LoginAttempt.objects.filter(
-            address=address, attempted_at__gt=timezone.now() - LOCKOUT_PERIOD
-        )
-        .order_by("-attempted_at")
-        .values_list("attempted_at", flat=True)[:limit]
-    )
-    return recent[0] + LOCKOUT_PERIOD if len(recent) >= limit else None
+    since = timezone.now() - LOCKOUT_PERIOD
+    recent = _latest(LoginAttempt.objects.filter(address=address, attempted_at__gt=since), limit)
+    return _locked_from(recent, limit)
 
 
 def _message(until: datetime.datetime) -> str:
@@ -121,14 +116,11 @@ def _after_failure(user: User, revision: Revision | None) -> None:
 
 def _unknown_name_locked_until(username: str) -> datetime.datetime | None:
     """Guesses at a name no account has lock it like an account (no hint that it is unknown)."""
-    recent = list(
-        LoginAttempt.objects.filter(
-            user=None, username=username[:150], attempted_at__gt=timezone.now() - LOCKOUT_PERIOD
-        )
-        .order_by("-attempted_at")
-        .values_list("attempted_at", flat=True)[:LOCKOUT_ATTEMPTS]
+    since = timezone.now() - LOCKOUT_PERIOD
+    attempts = LoginAttempt.objects.filter(
+        user=None, username=username[:150], attempted_at__gt=since
     )
-    return recent[0] + LOCKOUT_PERIOD if len(recent) >= LOCKOUT_ATTEMPTS else None
+    return _locked_from(_latest(attempts, LOCKOUT_ATTEMPTS), LOCKOUT_ATTEMPTS)
 
 
 def verify_login(*, username: str, password: str, address: str | None) -> User | None:

@@ -10,8 +10,7 @@ from PIL import Image
 from procedures import importing
 from procedures.models import Procedure
 from procedures.uploads import UploadRefused, clean_attachment, clean_image, unpacked_within
-from tests import factories
-from tests.test_templates_and_import import ENGLISH, word_file
+from tests.test_templates_and_import import ENGLISH, _import, word_file
 
 MB = 1024 * 1024
 
@@ -73,14 +72,7 @@ def test_a_small_word_file_that_unpacks_huge_is_refused_before_it_is_read(superv
     members = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b" " * (5 * MB)}
 
     with pytest.raises(importing.ImportRefused, match="would unpack to more than 4.0"):
-        importing.import_docx(
-            data=_zip(members),
-            name="small.docx",
-            category=factories.CategoryFactory(),
-            owner=supervisor,
-            created_by=supervisor,
-            limit=10 * MB,
-        )
+        _import(supervisor, _zip(members), name="small.docx")
 
     assert not Procedure.objects.exists()
 
@@ -96,27 +88,13 @@ def test_a_word_file_that_takes_too_long_to_read_is_refused(supervisor, settings
     monkeypatch.setattr(importing, "_convert", _slow_convert)
 
     with pytest.raises(importing.ImportRefused, match="longer than 1 seconds"):
-        importing.import_docx(
-            data=word_file(ENGLISH),
-            name="slow.docx",
-            category=factories.CategoryFactory(),
-            owner=supervisor,
-            created_by=supervisor,
-            limit=10 * MB,
-        )
+        _import(supervisor, word_file(ENGLISH), name="slow.docx")
 
     assert not Procedure.objects.exists()
 
 
 def test_a_word_file_is_still_imported_through_the_child_process(supervisor):
-    outcome = importing.import_docx(
-        data=word_file(ENGLISH),
-        name="billing.docx",
-        category=factories.CategoryFactory(),
-        owner=supervisor,
-        created_by=supervisor,
-        limit=10 * MB,
-    )
+    outcome = _import(supervisor, word_file(ENGLISH), name="billing.docx")
 
     assert outcome.revision.purpose
 
@@ -153,11 +131,4 @@ def test_a_word_file_with_encrypted_parts_is_refused_with_a_reason(supervisor):
         start += 4
 
     with pytest.raises(importing.ImportRefused, match="or is damaged"):
-        importing.import_docx(
-            data=bytes(data),
-            name="locked.docx",
-            category=factories.CategoryFactory(),
-            owner=supervisor,
-            created_by=supervisor,
-            limit=10 * MB,
-        )
+        _import(supervisor, bytes(data), name="locked.docx")
