@@ -106,6 +106,7 @@ RENDER_LONG = """
 import json, resource, time
 from procedures import services
 from procedures.models import Category, User
+from procedures.document_data import gather
 from procedures.rendering.document import document_pdf
 from procedures.steps import StepData
 from pypdf import PdfReader
@@ -120,10 +121,10 @@ draft = services.save_draft(revision=draft, editor=owner, lock_version=draft.loc
     content=services.DraftContent(fields={{"title": "A long procedure", "purpose": "Bench.", "step_format": "SIMPLE"}}, steps=steps, measures=[]))
 small = services.create_procedure(code='BW-{steps:05d}', title='Warm-up', category=Category.objects.first(),
     owner=owner, step_format='SIMPLE', review_interval_months=12, created_by=owner)
-document_pdf(small)  # warm up on a one-page document: fonts, stylesheets, templates
+document_pdf(gather(small))  # warm up on a one-page document: fonts, stylesheets, templates
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-pdf = document_pdf(draft)
+pdf = document_pdf(gather(draft))
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{"pages": len(PdfReader(io.BytesIO(pdf)).pages), "seconds": seconds, "peak_mb": peak / 1024, "growth_mb": (peak - before) / 1024}}))

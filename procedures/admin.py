@@ -2,7 +2,7 @@
 read-only.
 
 Revisions are shown but never changed here: drafts are written on /desk/ and statuses
-change only through workflow.py.
+change only through workflow/.
 """
 
 from django import forms
@@ -336,7 +336,7 @@ class ProcedureAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ("category", "owner")
     ordering = ("code",)
 
-    # Set only by workflow.py (review dates, withdrawal): shown, never edited here.
+    # Set only by workflow/ (review dates, withdrawal): shown, never edited here.
     workflow_fields = (
         "next_review_on",
         "withdrawal_requested_at",

@@ -6,14 +6,49 @@ so that "theirs" and "yours" can be compared the same way as two stored revision
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from .models import ProcedureTemplate, Revision
-from .services import CONTENT_FIELDS, DraftContent, MeasureData
 from .steps import DECISION, END, FLOWCHART, StepData, step_numbers
+
+# The revision fields a draft editor writes; everything else is set by the system.
+CONTENT_FIELDS = (
+    "title",
+    "purpose",
+    "scope",
+    "responsibilities",
+    "step_format",
+    "procedure_notes",
+    "measures_notes",
+    "documentation",
+    "training",
+    "training_hours",
+    "training_test_required",
+    "training_url",
+    "review_and_approval",
+    "change_summary",
+)
+
+
+@dataclass(frozen=True)
+class MeasureData:
+    name: str
+    target: str
+    method: str = ""
+    frequency: str = ""
+
+
+@dataclass
+class DraftContent:
+    """Everything the editor sends: the content fields, the steps and the measures."""
+
+    fields: dict[str, Any]
+    steps: Sequence[StepData] = field(default_factory=list)
+    measures: Sequence[MeasureData] = field(default_factory=list)
 
 
 @dataclass

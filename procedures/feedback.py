@@ -1,9 +1,9 @@
 """Feedback from the floor: sending it, answering it, starting a revision from it.
 
-Services in the house style (split from services.py, which is past its size): atomic, the
+Services in the house style (beside services/): atomic, the
 feedback row locked, the status checked against TRANSITIONS, the act on the audit trail,
 the people concerned told in the app and by e-mail after the commit. A feedback's status
-changes here and nowhere else; a revision's status still changes only in workflow.py.
+changes here and nowhere else; a revision's status still changes only in workflow/.
 """
 
 from django.db import transaction
@@ -11,21 +11,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, notifications, permissions, services
+from . import audit, notifications, permissions, selectors, services
 from .content import step_rows, steps_of
 from .models import AuditEvent, Feedback, FeedbackReply, Notification, Revision, User
 
-F = Feedback.Status
-S = Revision.Status
+FeedbackStatus = Feedback.Status
 
 # Where the owner may take a feedback from each status. Declined and done can be reopened.
 TRANSITIONS = {
-    F.OPEN: {F.ACCEPTED, F.DECLINED, F.DONE},
-    F.ACCEPTED: {F.DONE, F.DECLINED, F.OPEN},
-    F.DECLINED: {F.OPEN},
-    F.DONE: {F.OPEN},
+    FeedbackStatus.OPEN: {FeedbackStatus.ACCEPTED, FeedbackStatus.DECLINED, FeedbackStatus.DONE},
+    FeedbackStatus.ACCEPTED: {FeedbackStatus.DONE, FeedbackStatus.DECLINED, FeedbackStatus.OPEN},
+    FeedbackStatus.DECLINED: {FeedbackStatus.OPEN},
+    FeedbackStatus.DONE: {FeedbackStatus.OPEN},
 }
-READABLE = (S.EFFECTIVE, S.SUPERSEDED, S.WITHDRAWN, S.APPROVED)
 MAX_LENGTH = 4000
 
 
@@ -61,7 +59,7 @@ def send(
         raise FeedbackRefused(
             _("You own %(code)s: change it with a new revision instead.") % {"code": procedure.code}
         )
-    if revision.status not in READABLE:
+    if not selectors.is_published(revision):
         raise FeedbackRefused(_("Feedback is sent on a revision in the manual."))
     body = _text(body)
     if not body:
@@ -174,10 +172,12 @@ def reply(*, feedback: Feedback, author: User, body: str, status: str = "") -> F
                 _("Feedback that is %(from)s cannot become %(to)s.")
                 % {
                     "from": locked.get_status_display().lower(),
-                    "to": F(status).label.lower() if status in F.values else status,
+                    "to": FeedbackStatus(status).label.lower()
+                    if status in FeedbackStatus.values
+                    else status,
                 }
             )
-        if status == F.DECLINED and not body:
+        if status == FeedbackStatus.DECLINED and not body:
             raise FeedbackRefused(_("Say why you decline it: the sender reads your reply."))
     elif not body:
         raise FeedbackRefused(_("Write a reply or choose a new status."))
@@ -211,12 +211,12 @@ def start_revision_from(*, feedback: Feedback, author: User) -> Revision:
             _("This feedback already led to revision %(number)d.")
             % {"number": locked.addressed_by.number}
         )
-    if locked.status not in (F.OPEN, F.ACCEPTED):
+    if locked.status not in (FeedbackStatus.OPEN, FeedbackStatus.ACCEPTED):
         raise FeedbackRefused(
             _("This feedback is %(status)s: reopen it first.")
             % {"status": locked.get_status_display().lower()}
         )
-    draft = procedure.revisions.filter(status=S.DRAFT).first()
+    draft = selectors.open_draft(procedure)
     if draft is None:
         draft = services.start_revision(procedure=procedure, author=author)
     locked.addressed_by = draft
@@ -227,19 +227,21 @@ def start_revision_from(*, feedback: Feedback, author: User) -> Revision:
         revision=draft,
         target=_("Feedback #%(pk)d") % {"pk": locked.pk},
     )
-    if locked.status != F.ACCEPTED:
-        _set_status(locked, F.ACCEPTED, author)
+    if locked.status != FeedbackStatus.ACCEPTED:
+        _set_status(locked, FeedbackStatus.ACCEPTED, author)
         _tell_author(locked, author, "")
     return draft
 
 
-def revision_in_force(revision: Revision) -> None:
+def close_addressed_by(revision: Revision) -> None:
     """A revision started from feedback came into force: that feedback is done, and its senders
-    are told. Called by workflow inside the transaction that makes the revision effective."""
+    are told. Run by effects.took_effect after the commit; idempotent (done stays done)."""
     owner = revision.procedure.owner
-    for item in revision.feedback_addressed.filter(status__in=[F.OPEN, F.ACCEPTED]):
+    for item in revision.feedback_addressed.filter(
+        status__in=[FeedbackStatus.OPEN, FeedbackStatus.ACCEPTED]
+    ):
         locked = _lock(item)
-        _set_status(locked, F.DONE, owner)
+        _set_status(locked, FeedbackStatus.DONE, owner)
         _tell_author(locked, owner, "")
 
 

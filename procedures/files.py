@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import audit, permissions, render_checks
+from . import audit, permissions, tasks
 from .models import Attachment, AuditEvent, Revision, RevisionImage, User
 from .rendering.markdown import IMAGE_SRC
 from .services import NotAllowed, ServiceError
@@ -117,7 +117,7 @@ def add_attachment(
         revision=locked,
         changes={"attachments": [None, _("added %(title)s") % {"title": attachment.title}]},
     )
-    render_checks.request(locked)  # the content (its files) changed
+    tasks.queue_render_check(locked)  # the content (its files) changed
     return attachment
 
 
@@ -137,7 +137,7 @@ def remove_attachment(*, attachment: Attachment, user: User) -> None:
     )
     if not Attachment.objects.filter(file=stored).exists():
         transaction.on_commit(lambda: default_storage.delete(stored))
-    render_checks.request(locked)  # the content (its files) changed
+    tasks.queue_render_check(locked)  # the content (its files) changed
 
 
 def image_tokens(text: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""Forms validate what a person typed; they never save domain objects (services.py does)."""
+"""Forms validate what a person typed; they never save domain objects (services/ does)."""
 
 import datetime
 import re
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
-from .content import Snapshot
+from .content import CONTENT_FIELDS, DraftContent, MeasureData, Snapshot
 from .models import (
     Category,
     Comment,
@@ -18,11 +18,11 @@ from .models import (
     Procedure,
     ProcedureTemplate,
     Revision,
+    Signature,
     Step,
     User,
     code_validator,
 )
-from .services import CONTENT_FIELDS, DraftContent, MeasureData
 from .steps import StepData
 
 MARKDOWN_HELP = _("Markdown: **bold**, *italic*, lists with - or 1., [links](https://…).")
@@ -298,7 +298,7 @@ class SignForm(forms.Form):
         self.fields["meaning"].choices = meanings
         if len(meanings) == 1:
             self.fields["meaning"].initial = meanings[0][0]
-        if not any(value == "APPROVED" for value, _label in meanings):
+        if not any(value == Signature.Meaning.APPROVED for value, _label in meanings):
             del self.fields["effective_on"]
 
     def clean_effective_on(self):

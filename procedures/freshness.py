@@ -7,16 +7,14 @@ date is part of the key too.
 """
 
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import get_language
 
-from .models import AuditEvent, Revision
+from . import selectors
+from .models import AuditEvent
 
 
 def manual_state() -> str:
     """Two small aggregate queries."""
     last_event = AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0
-    due = Revision.objects.filter(
-        status=Revision.Status.APPROVED, effective_at__lte=timezone.now()
-    ).aggregate(last=Max("effective_at"))["last"]
+    due = selectors.waiting_to_take_effect().aggregate(last=Max("effective_at"))["last"]
     return f"{last_event}:{due.timestamp() if due else 0}:{get_language() or ''}"

@@ -29,13 +29,14 @@ from django.utils.translation import gettext_lazy
 from markdownify import markdownify
 
 from . import files, services
+from .content import DraftContent, MeasureData
 from .models import Category, DocumentImport, Procedure, Revision, User, code_validator
 from .rendering import sandbox
-from .services import DraftContent, MeasureData, ServiceError
+from .services import ServiceError
 from .steps import StepData
 from .uploads import CleanImage, UploadRefused, clean_image, unpacked_within
 
-S = Revision.StepFormat
+StepFormat = Revision.StepFormat
 
 # Heading names of each element, normalised (lower case, no numbering, no final colon).
 ELEMENT_NAMES: dict[str, tuple[str, ...]] = {
@@ -147,7 +148,9 @@ class Converted:
 
     @property
     def step_format(self) -> str:
-        return S.HIERARCHICAL if any(s.level > 1 for s in self.steps) else S.SIMPLE
+        return (
+            StepFormat.HIERARCHICAL if any(s.level > 1 for s in self.steps) else StepFormat.SIMPLE
+        )
 
     def note_once(self, note: str) -> None:
         if note not in self.notes:

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import selectors
 from .content import canonical_hash
 from .models import (
     Acknowledgement,
@@ -44,9 +45,8 @@ from .models import (
 )
 
 CHUNK_SIZE = 1 << 20  # bytes read at a time from a stored file
-S = Revision.Status
 Action = AuditEvent.Action
-# The events that move a revision from one status to the next (workflow._set_status), and the
+# The events that move a revision from one status to the next (workflow/transitions.py, _set_status), and the
 # two that create it in DRAFT.
 STATUS_ACTIONS = (
     Action.PROCEDURE_CREATED,
@@ -127,7 +127,7 @@ def _short(digest: str) -> str:
 
 
 def _status_label(status: str) -> str:
-    return str(S(status).label) if status in S.values else status
+    return Revision.status_label(status)
 
 
 # ---------------------------------------------------------------- signatures and content
@@ -195,7 +195,7 @@ def check_signatures() -> Check:
 def check_submitted_content() -> Check:
     """Every revision past DRAFT against the fingerprint taken when it was submitted."""
     check = Check(_("Submitted content"))
-    for revision in _with_content(Revision.objects.exclude(status=S.DRAFT)):
+    for revision in _with_content(selectors.submitted()):
         check.checked += 1
         content_hash = canonical_hash(revision)
         if content_hash == revision.content_hash:

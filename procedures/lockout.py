@@ -20,6 +20,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from . import audit, notifications, permissions
+from .errors import Refused
 from .models import AccountUnlock, AuditEvent, LoginAttempt, Revision, SigningAttempt, User
 
 Action = AuditEvent.Action
@@ -27,12 +28,11 @@ LOCKOUT_ATTEMPTS = 5
 LOCKOUT_PERIOD = datetime.timedelta(minutes=15)
 
 
-class Locked(Exception):
+class Locked(Refused):
     """Passwords are not checked for now; `message` says until when, for the user."""
 
     def __init__(self, message: str, until: datetime.datetime):
         super().__init__(message)
-        self.message = message
         self.until = until
 
 

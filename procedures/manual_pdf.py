@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
-from . import pdfmerge, publishing
+from . import pdfmerge, publishing, selectors
 from .models import ManualBuild, Rendition, Revision
 from .pdfmerge import Part
 from .rendering.pdf import html_to_pdf
@@ -52,22 +52,19 @@ class LeftOut:
 def in_force_revisions():
     """Every revision in force now, in manual order: category order, then code."""
     return (
-        Revision.objects.in_force()
+        selectors.in_force()
         .select_related("procedure__category", "procedure__owner")
         .order_by("procedure__category__order", "procedure__category__name", "procedure__code")
     )
 
 
-def request_build() -> ManualBuild:
-    """Queue a rebuild unless one is already waiting to start (it will include this change)."""
-    from . import tasks
-
+def request_build() -> tuple[ManualBuild, bool]:
+    """A rebuild to queue, and True; or the one already waiting to start (it will include this
+    change), and False. effects.rebuild_manual hands a new one to the worker."""
     waiting = ManualBuild.objects.filter(status=Status.QUEUED).order_by("-pk").first()
     if waiting:
-        return waiting
-    build = ManualBuild.objects.create()
-    transaction.on_commit(lambda: tasks.build_manual.enqueue(build.pk))
-    return build
+        return waiting, False
+    return ManualBuild.objects.create(), True
 
 
 def left_out_now() -> list[dict]:

@@ -171,8 +171,11 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at=None).count()
 
 
-def done_reading(*, code: str, number: int | None = None, agent: User | None = None) -> int:
-    """The notices to read a procedure (one revision of it, one agent's) are done with: read."""
+def done_reading(
+    *, code: str, number: int | None = None, agent: User | None = None, but: int | None = None
+) -> int:
+    """The notices to read a procedure (one revision of it, one agent's; all `but` one revision)
+    are done with: read."""
     notes = Notification.objects.filter(
         kind=Notification.Kind.TO_READ, params__code=code, read_at=None
     )
@@ -180,6 +183,8 @@ def done_reading(*, code: str, number: int | None = None, agent: User | None = N
         notes = notes.filter(params__number=number)
     if agent is not None:
         notes = notes.filter(recipient=agent)
+    if but is not None:
+        notes = notes.exclude(params__number=but)
     return notes.update(read_at=timezone.now())
 
 

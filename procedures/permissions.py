@@ -1,12 +1,15 @@
-"""Who may do what. One function per question; views, templates and commands ask here.
+"""Who may do what. One function per question; views, templates, commands and the workflow ask
+here, in three shapes (as Wagtail's permission policies): "may this user do X to this object"
+(`can_edit`, `can_review`), "which objects may they do X to" (`revisions_to_sign`), "who may do X" (`eligible_signers`, `editors_of`).
 
 Roles are Django groups, created by migration 0002: Agent, Supervisor, Manager,
 Document controller. A superuser counts as a document controller.
 """
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group
 
-from .models import Feedback, Procedure, Revision, User
+from . import selectors
+from .models import AuditEvent, Feedback, Procedure, Revision, Signature, User
 
 AGENT = "Agent"
 SUPERVISOR = "Supervisor"
@@ -94,7 +97,7 @@ def can_open_files_of(user: AnyUser, revision: Revision) -> bool:
     every revision; a reader of the manual only one that is (or was) in force."""
     if can_view_procedure(user, revision.procedure):
         return True
-    return can_read_manual(user) and revision.is_published()
+    return can_read_manual(user) and selectors.is_published(revision)
 
 
 def can_import_documents(user: AnyUser) -> bool:
@@ -117,11 +120,7 @@ def can_own_procedures(user: AnyUser) -> bool:
 
 def can_edit(user: AnyUser, revision: Revision) -> bool:
     """Only a draft is edited, and only by a supervisor who owns the procedure."""
-    return (
-        revision.status == Revision.Status.DRAFT
-        and is_supervisor(user)
-        and revision.procedure.owner_id == user.pk
-    )
+    return revision.is_draft and is_supervisor(user) and revision.procedure.owner_id == user.pk
 
 
 def can_start_revision(user: AnyUser, procedure: Procedure) -> bool:
@@ -144,20 +143,105 @@ def is_author_or_owner(user: AnyUser, revision: Revision) -> bool:
 
 def can_submit(user: AnyUser, revision: Revision) -> bool:
     """The author or the owner submits a draft for review."""
-    return revision.status == Revision.Status.DRAFT and is_author_or_owner(user, revision)
+    return revision.is_draft and is_author_or_owner(user, revision)
 
 
-def can_review(user: AnyUser, revision: Revision, editors: set[int]) -> bool:
-    """Managers review, sign and return revisions, except those they wrote or edited."""
-    return is_manager(user) and user.pk not in editors
+# Signing. The workflow (workflow/signatures.py) asks the same questions before it signs.
+
+# The acts that write a revision's content (status changes and signatures do not).
+EDITING_ACTIONS = (
+    AuditEvent.Action.PROCEDURE_CREATED,
+    AuditEvent.Action.REVISION_STARTED,
+    AuditEvent.Action.DRAFT_SAVED,
+)
+
+
+def editors_of(revision: Revision) -> set[int]:
+    """Everyone who wrote or edited this revision's content: they may not sign it."""
+    ids = set(
+        AuditEvent.objects.filter(revision=revision, action__in=EDITING_ACTIONS)
+        .exclude(actor=None)
+        .values_list("actor_id", flat=True)
+    )
+    return ids | {revision.author_id}
+
+
+def can_review(user: AnyUser, revision: Revision, editors: set[int] | None = None) -> bool:
+    """Managers review, sign and return revisions, except those they wrote or edited
+    (`editors`: editors_of(revision), when the caller has already read it)."""
+    if not is_manager(user):
+        return False
+    return user.pk not in (editors_of(revision) if editors is None else editors)
+
+
+def can_return(user: AnyUser, revision: Revision, editors: set[int] | None = None) -> bool:
+    """A revision in review goes back to its author from a manager who may review it."""
+    return revision.is_in_review and can_review(user, revision, editors)
+
+
+def is_chosen_approver(user: AnyUser, revision: Revision) -> bool:
+    """The author may choose the approvers at submission; then only they approve (anyone may
+    still sign "Reviewed"). With no choice made, every manager who may review approves."""
+    chosen = {u.pk for u in revision.approvers.all()}
+    return not chosen or user.pk in chosen
+
+
+def signable_meanings(
+    user: AnyUser, revision: Revision, editors: set[int] | None = None
+) -> list[tuple[str, str]]:
+    """The signatures this user may give this revision now, as (meaning, label)."""
+    Meaning = Signature.Meaning
+    if not can_review(user, revision, editors):
+        return []
+    if revision.is_in_review:
+        meanings = [Meaning.REVIEWED]
+        if is_chosen_approver(user, revision):
+            meanings.append(Meaning.APPROVED)
+    elif revision.is_effective:
+        meanings = [Meaning.REVIEWED_NO_CHANGE]
+        if revision.procedure.withdrawal_requested_at:
+            meanings.append(Meaning.APPROVED_FOR_WITHDRAWAL)
+    else:
+        return []
+    return [(m.value, m.label) for m in meanings]
+
+
+def revisions_to_sign(user: AnyUser, limit: int = 50) -> list[Revision]:
+    """Revisions in review this manager may sign and has not approved yet (oldest first)."""
+    if not is_manager(user):
+        return []
+    edited = AuditEvent.objects.filter(actor=user, action__in=EDITING_ACTIONS).values("revision_id")
+    candidates = (
+        selectors.in_review()
+        .exclude(pk__in=edited)
+        .exclude(author=user)
+        .select_related("procedure", "author")
+        .prefetch_related("approvers", "signatures")
+        .order_by("submitted_at")[:limit]
+    )
+    return [
+        r
+        for r in candidates
+        if (not r.approvers.all() or user in r.approvers.all())
+        and not any(
+            s.signer_id == user.pk
+            and s.meaning == Signature.Meaning.APPROVED
+            and s.content_hash == r.content_hash
+            for s in r.signatures.all()
+        )
+    ]
+
+
+def eligible_signers(revision: Revision) -> list[User]:
+    """Who may sign: active managers who neither wrote nor edited the revision."""
+    excluded = editors_of(revision)
+    managers = Group.objects.get(name=MANAGER).user_set.filter(is_active=True)
+    return [u for u in managers.order_by("first_name", "last_name") if u.pk not in excluded]
 
 
 def can_comment(user: AnyUser, revision: Revision) -> bool:
     """Reviewers and authors discuss a revision while it is a draft or in review."""
-    return can_use_desk(user) and revision.status in (
-        Revision.Status.DRAFT,
-        Revision.Status.IN_REVIEW,
-    )
+    return can_use_desk(user) and (revision.is_draft or revision.is_in_review)
 
 
 def can_request_withdrawal(user: AnyUser, procedure: Procedure) -> bool:

@@ -18,14 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
+from . import selectors
+from .document_data import gather
 from .models import Rendition, Revision
 from .rendering.document import body_html, document_pdf
 from .rendering.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
-S = Revision.Status
 Kind = Rendition.Kind
-PUBLISHED = (S.APPROVED, S.EFFECTIVE, S.SUPERSEDED, S.WITHDRAWN)
 
 
 def _store(revision: Revision, kind: str, data: bytes, filename: str) -> Rendition:
@@ -56,18 +56,20 @@ def render_revision(revision_id: int) -> list[Rendition]:
     revision = Revision.objects.select_related(
         "procedure__category", "procedure__owner", "author"
     ).get(pk=revision_id)
-    if revision.status not in PUBLISHED:
+    if not selectors.is_signed_off(revision):
         return []
     done = {r.kind: r for r in revision.renditions.all()}
     name = f"{revision.procedure.code}-rev{revision.number}"
     if Kind.HTML not in done:
-        done[Kind.HTML] = _store(revision, Kind.HTML, body_html(revision).encode(), f"{name}.html")
+        done[Kind.HTML] = _store(
+            revision, Kind.HTML, body_html(gather(revision)).encode(), f"{name}.html"
+        )
     if Kind.PDF not in done:
         body = stored_text(done[Kind.HTML])
         done[Kind.PDF] = _store(
-            revision, Kind.PDF, document_pdf(revision, body=body), f"{name}.pdf"
+            revision, Kind.PDF, document_pdf(gather(revision), body=body), f"{name}.pdf"
         )
-    if revision.status in (S.SUPERSEDED, S.WITHDRAWN):
+    if selectors.no_longer_in_force(revision):
         stamp_superseded(revision.pk)
     return list(done.values())
 
@@ -76,13 +78,13 @@ def stamp_superseded(revision_id: int) -> Rendition | None:
     """A superseded (or withdrawn) revision's PDF with the stamp on every page, stored beside
     the original, which never changes."""
     revision = Revision.objects.select_related("procedure").get(pk=revision_id)
-    if revision.status not in (S.SUPERSEDED, S.WITHDRAWN):
+    if not selectors.no_longer_in_force(revision):
         return None
     existing = revision.renditions.filter(kind=Kind.PDF_SUPERSEDED).first()
     original = revision.renditions.filter(kind=Kind.PDF).first()
     if existing or original is None:
         return existing
-    label = _("SUPERSEDED") if revision.status == S.SUPERSEDED else _("WITHDRAWN")
+    label = _("SUPERSEDED") if revision.is_superseded else _("WITHDRAWN")
     stamp = PdfReader(io.BytesIO(_stamp_pdf(label))).pages[0]
     writer = PdfWriter(clone_from=PdfReader(original.file.open("rb")))
     for page in writer.pages:
@@ -127,12 +129,14 @@ def pending_revisions():
     from django.db.models import Count, Q
 
     return (
-        Revision.objects.filter(status__in=PUBLISHED)
+        selectors.signed_off()
         .annotate(
             stored=Count("renditions", filter=Q(renditions__kind__in=[Kind.HTML, Kind.PDF])),
             stamped=Count("renditions", filter=Q(renditions__kind=Kind.PDF_SUPERSEDED)),
         )
-        .filter(Q(stored__lt=2) | (Q(status__in=[S.SUPERSEDED, S.WITHDRAWN]) & Q(stamped=0)))
+        .filter(
+            Q(stored__lt=2) | (Q(status__in=selectors.NO_LONGER_IN_FORCE_STATUSES) & Q(stamped=0))
+        )
         .order_by("pk")
     )
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from . import notifications, permissions
+from . import notifications, permissions, selectors
 from .content import snapshot_of
 from .diff import compare
 from .models import Acknowledgement, Notification, Revision, Team, User
@@ -43,7 +43,7 @@ def meant_for(team_id: int | None) -> QuerySet:
     if team_id:
         audience |= Q(procedure__audience=team_id)
     return (
-        Revision.objects.in_force()
+        selectors.in_force()
         .filter(pk__in=Revision.objects.filter(audience).values("pk"))
         .select_related("procedure")
     )
@@ -101,12 +101,18 @@ def agents_meant_for(procedure) -> QuerySet:
 
 
 def announce(revision: Revision) -> None:
-    """A revision just came into force: each agent it is meant for is told it is on their list."""
+    """A revision just came into force: each agent it is meant for is told it is on their list.
+    Idempotent: an agent already told about this revision is not told again."""
     procedure = revision.procedure
     due = revision.effective_at + datetime.timedelta(days=procedure.acknowledge_within_days)
-    notifications.done_reading(code=procedure.code)  # the revision it replaces: done with
-    notifications.post(
-        agents_meant_for(procedure),
+    notifications.done_reading(code=procedure.code, but=revision.number)  # those it replaces
+    told = Notification.objects.filter(
+        kind=Notification.Kind.TO_READ,
+        params__code=procedure.code,
+        params__number=revision.number,
+    ).values("recipient_id")
+    notifications.post(  # each agent once, however often this runs
+        agents_meant_for(procedure).exclude(pk__in=told),
         kind=Notification.Kind.TO_READ,
         params={
             "code": procedure.code,

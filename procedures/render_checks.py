@@ -8,7 +8,7 @@ before it can be submitted or signed.
 A check is keyed by a fingerprint of what its PDF shows (the content, the status, the
 signatures), so the draft PDF reviewers open is always the current one, made in the
 background and never in a request. Rendering itself runs in a child process with time and
-memory limits (rendering/sandbox.py). Status changes stay in workflow.py; this module only
+memory limits (rendering/sandbox.py). Status changes stay in workflow/; this module only
 records whether a render worked.
 """
 
@@ -25,20 +25,20 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
 from .content import canonical_hash
+from .document_data import gather
+from .errors import Refused
 from .models import RenderCheck, Revision
 from .rendering.document import body_html, document_pdf
 
 logger = logging.getLogger(__name__)
 Status = RenderCheck.Status
-CHECKED_STATUSES = (Revision.Status.DRAFT, Revision.Status.IN_REVIEW)
 
 
-class RenderNotReady(Exception):
+class RenderNotReady(Refused):
     """Submission or signing waits for, or was refused by, the render check."""
 
     def __init__(self, message: str, check: RenderCheck):
         super().__init__(message)
-        self.message = message
         self.check = check
 
 
@@ -58,11 +58,9 @@ def current(revision: Revision) -> RenderCheck | None:
     return RenderCheck.objects.filter(revision=revision, fingerprint=shown).first()
 
 
-def request(revision: Revision) -> RenderCheck:
-    """A check of the revision as it is now, queued for the worker once the transaction commits
-    (or the existing one)."""
-    from . import tasks
-
+def request(revision: Revision) -> tuple[RenderCheck, bool]:
+    """A check of the revision as it is now (or the existing one), and whether it was queued
+    now: effects.check_rendering then hands it to the worker once the transaction commits."""
     content, shown = fingerprint(revision)
     existing = RenderCheck.objects.filter(revision=revision, fingerprint=shown).first()
     stale = existing and (
@@ -73,19 +71,18 @@ def request(revision: Revision) -> RenderCheck:
         RenderCheck.objects.filter(pk=existing.pk, status=existing.status).update(
             status=Status.QUEUED, message="", requested_at=timezone.now()
         )
-        transaction.on_commit(lambda: tasks.check_render.enqueue(existing.pk))
         existing.refresh_from_db()
+        return existing, True
     if existing:
-        return existing
+        return existing, False
     try:
         with transaction.atomic():
             check = RenderCheck.objects.create(
                 revision=revision, content_hash=content, fingerprint=shown
             )
     except IntegrityError:  # asked for twice at the same moment
-        return RenderCheck.objects.get(revision=revision, fingerprint=shown)
-    transaction.on_commit(lambda: tasks.check_render.enqueue(check.pk))
-    return check
+        return RenderCheck.objects.get(revision=revision, fingerprint=shown), False
+    return check, True
 
 
 def run(check_id: int, *, timeout: float | None = None) -> str:
@@ -103,7 +100,8 @@ def run(check_id: int, *, timeout: float | None = None) -> str:
     if fingerprint(revision)[1] != check.fingerprint:
         return _finish(check, Status.FAILED, _("The revision changed while it was checked."))
     try:
-        data = document_pdf(revision, body=body_html(revision), watermark=_("DRAFT — NOT APPROVED"))
+        document = gather(revision)
+        data = document_pdf(document, body=body_html(document), watermark=_("DRAFT — NOT APPROVED"))
     except Exception as error:  # noqa: BLE001 - every failure is the document's, and recorded
         logger.warning("render check of %s failed: %s", revision, error)
         reason = getattr(error, "message", "") or _("It could not be rendered (%(error)s).") % {
@@ -151,7 +149,7 @@ def ensure_passed(revision: Revision) -> None:
     if passed(revision):
         return
     checks = RenderCheck.objects.filter(revision=revision, content_hash=canonical_hash(revision))
-    check = checks.order_by("-requested_at", "-pk").first() or request(revision)
+    check = checks.order_by("-requested_at", "-pk").first() or request(revision)[0]
     if check.status == Status.RUNNING and _abandoned(check):
         RenderCheck.objects.filter(pk=check.pk, status=Status.RUNNING).update(status=Status.QUEUED)
         check.refresh_from_db()

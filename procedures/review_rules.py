@@ -1,48 +1,24 @@
-"""The questions the workflow asks before it acts: which rule applies, who wrote a revision and
-so may not sign it, who may, what a draft still lacks, which signatures still hold, whether a
-signer is locked out. Reads only: every write is in workflow.py."""
+"""The questions the workflow asks about content before it acts: which rule applies, what a draft
+still lacks, which signatures still hold, whether a signer is locked out. Questions about people
+(who wrote a revision and so may not sign it, who may) are permissions.py's. Reads only: every
+write is in workflow/."""
 
 import datetime
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import files, lockout, permissions
+from . import files, lockout
 from .content import canonical_hash, step_rows, steps_of
-from .lockout import LOCKOUT_ATTEMPTS, LOCKOUT_PERIOD  # noqa: F401 - re-exported
-from .models import ApprovalRule, AuditEvent, Revision, Signature, User
+from .models import ApprovalRule, Revision, Signature, User
 from .services import element_labels, unrenderable
 from .steps import StepData, validate_steps
-
-Action = AuditEvent.Action
 
 
 def rule_for(revision: Revision) -> ApprovalRule:
     """The category's approval rule, or the default (one approval, no review first)."""
     rule = ApprovalRule.objects.filter(category_id=revision.procedure.category_id).first()
     return rule or ApprovalRule(category_id=revision.procedure.category_id)
-
-
-# The acts that write a revision's content (status changes and signatures do not).
-EDITING_ACTIONS = (Action.PROCEDURE_CREATED, Action.REVISION_STARTED, Action.DRAFT_SAVED)
-
-
-def editors_of(revision: Revision) -> set[int]:
-    """Everyone who wrote or edited this revision's content: they may not sign it."""
-    ids = set(
-        AuditEvent.objects.filter(revision=revision, action__in=EDITING_ACTIONS)
-        .exclude(actor=None)
-        .values_list("actor_id", flat=True)
-    )
-    return ids | {revision.author_id}
-
-
-def eligible_signers(revision: Revision) -> list[User]:
-    """Active managers who neither wrote nor edited the revision."""
-    excluded = editors_of(revision)
-    managers = Group.objects.get(name=permissions.MANAGER).user_set.filter(is_active=True)
-    return [u for u in managers.order_by("first_name", "last_name") if u.pk not in excluded]
 
 
 def missing_elements(revision: Revision) -> list[str]:

@@ -23,7 +23,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from . import freshness, permissions
+from . import freshness, permissions, selectors
 from .models import CODE_PATTERN, Procedure, Revision, SearchDocument
 from .rendering.markdown import render_markdown
 
@@ -124,11 +124,10 @@ def visible_revisions(user, scope: str) -> QuerySet:
     """The revisions `user` may find: in force for readers; open ones too on the desk."""
     if scope == DESK and permissions.can_use_desk(user):
         return Revision.objects.filter(
-            Q(pk__in=Revision.objects.in_force().values("pk"))
-            | Q(status__in=Revision.OPEN_STATUSES)
+            Q(pk__in=selectors.in_force().values("pk")) | Q(status__in=Revision.OPEN_STATUSES)
         )
     if permissions.can_read_manual(user):
-        return Revision.objects.in_force()
+        return selectors.in_force()
     return Revision.objects.none()
 
 
@@ -144,7 +143,9 @@ def code_match(query: str, *, user, scope: str) -> Procedure | None:
         return procedure
     if not permissions.can_read_manual(user):
         return None
-    in_manual = procedure.withdrawn_at is not None or procedure.revision_in_force() is not None
+    in_manual = (
+        procedure.withdrawn_at is not None or selectors.revision_in_force(procedure) is not None
+    )
     return procedure if in_manual else None
 
 

@@ -1,10 +1,15 @@
 """Background work, through Django's tasks framework (django-tasks; the database backend and
 `manage.py db_worker` in production). Tasks take ids, never objects, and are idempotent: a
-task run twice, or after render_pending did the work, does nothing more."""
+task run twice, or after render_pending did the work, does nothing more. The `queue_*`
+functions record the work and hand it to the worker once the transaction commits."""
 
+from functools import partial
+
+from django.db import transaction
 from django_tasks import task
 
-from . import publishing
+from . import manual_pdf, publishing, render_checks
+from .models import ManualBuild, Revision
 
 
 @task()
@@ -22,14 +27,26 @@ def stamp_superseded(revision_id: int) -> bool:
 @task()
 def build_manual(build_id: int) -> int:
     """Build the whole manual as one PDF from the stored per-revision PDFs."""
-    from . import manual_pdf
-
     return manual_pdf.build(build_id)
 
 
 @task()
 def check_render(check_id: int) -> str:
     """Render a revision as it is now, to know it can be printed (and keep its draft PDF)."""
-    from . import render_checks
-
     return render_checks.run(check_id)
+
+
+def queue_render_check(revision: Revision) -> None:
+    """The revision's content, status or signatures changed: its render check is recorded now
+    (render_checks.py) and handed to the worker once the transaction commits."""
+    check, queued = render_checks.request(revision)
+    if queued:
+        transaction.on_commit(partial(check_render.enqueue, check.pk))
+
+
+def queue_manual_build() -> ManualBuild:
+    """A rebuild of the whole manual PDF (or the one already waiting, which will include this)."""
+    build, queued = manual_pdf.request_build()
+    if queued:
+        transaction.on_commit(partial(build_manual.enqueue, build.pk))
+    return build

@@ -23,13 +23,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import Refused
+
 IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "GIF", "WEBP"}  # MPO: a phone camera's JPEG
 
 
-class UploadRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class UploadRefused(Refused):
+    """An upload that is not kept; the message says why."""
 
 
 @dataclass(frozen=True)

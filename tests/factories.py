@@ -1,9 +1,12 @@
 """Test data built through the real services, so tests start from states the product reaches."""
 
+import functools
+
 import factory
 from django.contrib.auth.models import Group
+from django.db import DEFAULT_DB_ALIAS, connections
 
-from procedures import services, workflow
+from procedures import review_rules, services, workflow
 from procedures.models import Category, Revision, User
 from procedures.steps import StepData
 
@@ -106,20 +109,47 @@ def manager(username: str = "approver") -> User:
 def submit(revision: Revision, *, approvers=()) -> Revision:
     """Through the real workflow; a revision without content gets the complete default content."""
     revision.refresh_from_db()
-    if workflow.missing_elements(revision):
+    if review_rules.missing_elements(revision):
         revision = save(revision, change_summary="Clearer wording." if revision.number > 1 else "")
-    return workflow.submit(revision=revision, actor=revision.procedure.owner, approvers=approvers)
+    return with_effects(
+        lambda: workflow.submit(
+            revision=revision, actor=revision.procedure.owner, approvers=approvers
+        )
+    )
+
+
+def with_effects(act):
+    """Run a workflow act as if its transaction committed: its after-commit effects
+    (effects.py: notifications, the To-read list, closing feedback, the search index) run when
+    it returns, since a test's own transaction never commits. Background tasks (renders, the
+    manual PDF) and e-mails stay queued, for a test that wants them to capture them itself."""
+    pending = connections[DEFAULT_DB_ALIAS].run_on_commit
+    start = len(pending)
+    result = act()
+    queued = pending[start:]
+    del pending[start:]
+    for entry in queued:
+        callback = entry[1]
+        if getattr(getattr(callback, "func", None), "__name__", "") == "enqueue" or not isinstance(
+            callback, functools.partial
+        ):
+            pending.append(entry)  # a background task or an e-mail: left to the test
+        else:
+            callback()
+    return result
 
 
 def sign(revision: Revision, signer: User, meaning: str = "APPROVED", **kwargs):
     revision.refresh_from_db()
-    return workflow.sign(
-        revision=revision,
-        signer=signer,
-        password=PASSWORD,
-        meaning=meaning,
-        seen_status=revision.status,
-        **kwargs,
+    return with_effects(
+        lambda: workflow.sign(
+            revision=revision,
+            signer=signer,
+            password=PASSWORD,
+            meaning=meaning,
+            seen_status=revision.status,
+            **kwargs,
+        )
     )
 
 

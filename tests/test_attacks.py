@@ -175,6 +175,7 @@ def test_the_renderer_still_reads_the_apps_own_static_files_and_data_urls():
 
 
 def test_an_oversized_document_is_refused_with_a_reason(supervisor, settings):
+    from procedures.document_data import gather
     from procedures.rendering.document import body_html
     from procedures.rendering.pdf import RenderRefused
 
@@ -182,4 +183,4 @@ def test_an_oversized_document_is_refused_with_a_reason(supervisor, settings):
     revision = save(new_procedure(owner=supervisor), purpose="word " * 1000)
 
     with pytest.raises(RenderRefused, match="are not rendered. Split the procedure."):
-        body_html(revision)
+        body_html(gather(revision))

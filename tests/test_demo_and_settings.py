@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from procedures import reading
+from procedures import reading, selectors
 from procedures.content import steps_of
 from procedures.models import Feedback, Procedure, Team, User
 from procedures.steps import validate_steps
@@ -65,7 +65,7 @@ def test_seed_demo_shows_every_reading_and_feedback_state(db):
     assert Feedback.objects.count() == 5  # not doubled by the second run
     assert Feedback.objects.exclude(addressed_by=None).get().addressed_by.status == "DRAFT"
     dewi = User.objects.get(username="agent")
-    changed = Procedure.objects.by_code("CC-CH-001").get().revision_in_force()
+    changed = selectors.revision_in_force(Procedure.objects.by_code("CC-CH-001").get())
     assert reading.last_acknowledged(dewi, changed).number == 1
 
 

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from procedures import files, publishing, services
 from procedures.content import canonical_hash
+from procedures.document_data import gather
 from procedures.models import Attachment, AuditEvent, RevisionImage
 from procedures.rendering.document import document_pdf
 from procedures.uploads import UploadRefused, clean_attachment, clean_image
@@ -374,7 +375,7 @@ def test_images_are_in_the_pdf_and_the_attachments_listed(supervisor, draft):
     image, _attachment = _with_image_and_form(draft, supervisor)
     draft.refresh_from_db()
 
-    pdf = PdfReader(io.BytesIO(document_pdf(draft)))
+    pdf = PdfReader(io.BytesIO(document_pdf(gather(draft))))
 
     # WeasyPrint shares one resource dictionary between pages: count distinct pictures.
     pictures = {picture.data: picture for page in pdf.pages for picture in page.images}

@@ -314,7 +314,7 @@ def test_the_cached_contents_change_the_moment_the_manual_does(
 def test_a_procedure_that_cannot_be_rendered_is_left_out_of_the_manual_and_named(
     client, agent, controller, effective, on_commit, monkeypatch
 ):
-    from procedures import manual_pdf
+    from procedures import manual_pdf, tasks
     from procedures.rendering.pdf import RenderRefused
 
     effective("CC-CH-001", title="Answering a call")
@@ -328,7 +328,7 @@ def test_a_procedure_that_cannot_be_rendered_is_left_out_of_the_manual_and_named
 
     monkeypatch.setattr(manual_pdf, "_stored_pdf", stored_pdf)
     with on_commit():
-        build = manual_pdf.request_build()
+        build = tasks.queue_manual_build()
 
     build.refresh_from_db()
     assert build.status == "DONE"

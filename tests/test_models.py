@@ -564,7 +564,7 @@ def test_a_manual_build_status_must_be_known(db, status):
 
 def test_render_checks_of_other_fingerprints_save_in_every_status(supervisor):
     draft = save(new_procedure(owner=supervisor))
-    check = render_checks.request(draft)
+    check, _queued = render_checks.request(draft)
     count = draft.render_checks.count()
 
     for status in ("RUNNING", "PASSED", "FAILED", "QUEUED"):
@@ -576,7 +576,7 @@ def test_render_checks_of_other_fingerprints_save_in_every_status(supervisor):
 
 def test_a_revision_has_one_render_check_per_fingerprint(supervisor):
     draft = save(new_procedure(owner=supervisor))
-    check = render_checks.request(draft)
+    check, _queued = render_checks.request(draft)
     before = _table(RenderCheck)
 
     _refused(
@@ -592,7 +592,7 @@ def test_a_revision_has_one_render_check_per_fingerprint(supervisor):
 @pytest.mark.parametrize("status", ["PAUSED", "passed"])
 def test_a_render_check_status_must_be_known(supervisor, status):
     draft = save(new_procedure(owner=supervisor))
-    check = render_checks.request(draft)
+    check, _queued = render_checks.request(draft)
     before = _table(RenderCheck)
 
     _refused(

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, transaction
 from pypdf import PdfReader
 
-from procedures import publishing, services, workflow
+from procedures import publishing, review_rules, services
 from procedures.models import Rendition, Revision
 from procedures.steps import StepData
 from tests.factories import make_effective, new_procedure, save, sign, submit
@@ -22,7 +22,7 @@ def published(supervisor, approver, django_capture_on_commit_callbacks):
 
     def publish(revision, **fields):
         with django_capture_on_commit_callbacks(execute=True):
-            if fields or workflow.missing_elements(revision):
+            if fields or review_rules.missing_elements(revision):
                 revision = save(revision, **fields)
             return make_effective(revision, approver)
 

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from procedures import services, workflow
+from procedures import permissions, review_rules, services, workflow
 from procedures.content import canonical_hash
 from procedures.models import ApprovalRule, AuditEvent, Procedure, Revision, Signature
 from tests.factories import PASSWORD, CategoryFactory, UserFactory, content, save, sign, submit
@@ -146,7 +146,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             if revision.procedure.withdrawal_requested_at:
                 return "APPROVED_FOR_WITHDRAWAL"
             return "REVIEWED_NO_CHANGE"
-        if workflow.rule_for(revision).review_required and not workflow.valid_signatures(
+        if review_rules.rule_for(revision).review_required and not review_rules.valid_signatures(
             revision, "REVIEWED"
         ):
             return "REVIEWED"
@@ -226,7 +226,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if who == "an approver":  # one who may sign it, if there is one left
             unsigned = [
                 u
-                for u in (list(revision.approvers.all()) or workflow.eligible_signers(revision))
+                for u in (list(revision.approvers.all()) or permissions.eligible_signers(revision))
                 if not revision.signatures.filter(signer=u, meaning=meaning).exists()
             ]
             signer = unsigned[0] if unsigned else self.people["manager1"]
@@ -268,7 +268,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def manager_returns(self, index):
         """A manager who may review sends the latest revision back, as reviewers do."""
         revision = self.latest(index)
-        eligible = workflow.eligible_signers(revision)
+        eligible = permissions.eligible_signers(revision)
         if eligible:
             self.return_for_changes(
                 index, next(k for k, u in self.people.items() if u == eligible[0])
@@ -315,13 +315,13 @@ class WorkflowMachine(RuleBasedStateMachine):
                 procedure_id=pk, status__in=[S.APPROVED, S.EFFECTIVE, S.SUPERSEDED]
             ):
                 assert revision.approved_at and revision.effective_at
-                rule_ = workflow.rule_for(revision)
+                rule_ = review_rules.rule_for(revision)
                 digest = canonical_hash(revision)
-                approvals = workflow.valid_signatures(revision, "APPROVED", digest)
+                approvals = review_rules.valid_signatures(revision, "APPROVED", digest)
                 assert len(approvals) >= rule_.approvals_required
                 if rule_.review_required:
-                    assert workflow.valid_signatures(revision, "REVIEWED", digest)
-                editors = workflow.editors_of(revision)
+                    assert review_rules.valid_signatures(revision, "REVIEWED", digest)
+                editors = permissions.editors_of(revision)
                 assert not revision.signatures.filter(signer_id__in=editors).exists()
                 assert len({s.signer_id for s in approvals}) == len(approvals)
 

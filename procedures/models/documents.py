@@ -1,7 +1,8 @@
 """SOP Desk's data: people, categories, procedures, their revisions, steps and measures.
 
-Business rules live in services.py (writes), workflow.py (status changes) and
-permissions.py (who may do what); the database holds the invariants as constraints.
+Business rules live in services/ (writes), workflow/ (status changes), permissions.py (who
+may do what) and selectors.py (what a status means for readers); the database holds the
+invariants as constraints.
 """
 
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -207,21 +207,6 @@ class Procedure(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("desk:procedure", kwargs={"code": self.code})
 
-    def revision_in_force(self, at=None) -> "Revision | None":
-        """The revision in force at `at` (now by default), as RevisionQuerySet.in_force says,
-        in one simple query: an approved revision whose date has come, else the effective one."""
-        at = at or timezone.now()
-        candidates = self.revisions.filter(
-            status__in=[Revision.Status.EFFECTIVE, Revision.Status.APPROVED]
-        ).select_related("author")
-        effective = None
-        for revision in candidates:
-            if revision.status == Revision.Status.APPROVED and revision.effective_at <= at:
-                return revision
-            if revision.status == Revision.Status.EFFECTIVE:
-                effective = revision
-        return effective
-
     def latest_revision(self) -> "Revision | None":
         """The highest-numbered revision (uses the prefetch of with_desk_columns when present)."""
         revisions = list(self.revisions.all())
@@ -234,22 +219,6 @@ class RevisionQuerySet(models.QuerySet):
 
     def open(self) -> "RevisionQuerySet":
         return self.filter(status__in=Revision.OPEN_STATUSES)
-
-    def in_force(self, at=None) -> "RevisionQuerySet":
-        """The revision of each procedure that is in force at `at` (now by default).
-
-        Exact between two runs of publish_due: an approved revision whose effective date has
-        come is in force (and the effective one it replaces no longer), one whose date has
-        not come is not.
-        """
-        at = at or timezone.now()
-        due = Q(status=Revision.Status.APPROVED, effective_at__lte=at)
-        replaced = Revision.objects.filter(
-            procedure=models.OuterRef("procedure"),
-            status=Revision.Status.APPROVED,
-            effective_at__lte=at,
-        )
-        return self.filter(due | (Q(status=Revision.Status.EFFECTIVE) & ~models.Exists(replaced)))
 
 
 class Revision(models.Model):
@@ -411,16 +380,37 @@ class Revision(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("desk:revision", kwargs={"code": self.procedure.code, "number": self.number})
 
+    @classmethod
+    def status_label(cls, status: str) -> str:
+        """A stored status value's name for people (the value itself if it is unknown)."""
+        return str(cls.Status(status).label) if status in cls.Status.values else status
+
+    # One property per status, for templates and the policy in permissions.py; what a status
+    # means for readers (in force, published) is answered in selectors.py.
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
-    def is_published(self, at=None) -> bool:
-        """In the manual: in force now, or in force before (as the manual's pages say)."""
-        if self.status in (self.Status.EFFECTIVE, self.Status.SUPERSEDED, self.Status.WITHDRAWN):
-            return True
-        at = at or timezone.now()
-        return self.status == self.Status.APPROVED and self.effective_at <= at
+    @property
+    def is_in_review(self) -> bool:
+        return self.status == self.Status.IN_REVIEW
+
+    @property
+    def is_approved(self) -> bool:
+        """Approved and waiting for its effective date (or for publish_due)."""
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_effective(self) -> bool:
+        return self.status == self.Status.EFFECTIVE
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == self.Status.SUPERSEDED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
 
     def ordered_steps(self) -> list["Step"]:
         return sorted(self.steps.all(), key=lambda s: (s.position, s.pk or 0))

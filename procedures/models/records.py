@@ -1,6 +1,6 @@
 """What the workflow records: approval rules, signatures, signing attempts, comments, audit events.
 
-Signatures, attempts and audit events are append-only: workflow.py and audit.py create them,
+Signatures, attempts and audit events are append-only: workflow/ and audit.py create them,
 nothing updates or deletes them (on PostgreSQL a trigger refuses it, see migration 0004).
 """
 

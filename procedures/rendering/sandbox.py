@@ -22,15 +22,13 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from ..errors import Refused
+
 PR_SET_PDEATHSIG = 1
 
 
-class RenderRefused(Exception):
+class RenderRefused(Refused):
     """The document cannot be rendered; `message` says why, for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from .. import feedback, manual_pdf, permissions, render_checks, services, workflow
-from ..content import snapshot_of, step_rows, template_content
+from .. import feedback, manual_pdf, permissions, render_checks, selectors, services, tasks
+from ..content import snapshot_of, template_content
 from ..diff import compare
+from ..document_data import gather
 from ..forms import ProcedureCreateForm, WithdrawalForm
 from ..models import (
-    AuditEvent,
     Category,
     Feedback,
     Procedure,
@@ -25,7 +25,7 @@ from ..models import (
     RenderCheck,
     Revision,
 )
-from ..rendering.markdown import render_markdown
+from ..rendering.document import desk_body
 from . import manual as manual_views
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
 from .panels import addressed_feedback, workflow_context
@@ -62,7 +62,7 @@ class DeskIndexView(DeskMixin, TemplateView):
         today = timezone.localdate()
         due = Procedure.objects.review_due_by(today + datetime.timedelta(days=30))
         return super().get_context_data(
-            awaiting_review=_awaiting_review(user) if permissions.is_manager(user) else [],
+            awaiting_review=permissions.revisions_to_sign(user),
             left_out=manual_pdf.left_out_now() if permissions.is_document_controller(user) else [],
             reviews_due=(due if sees_all else due.owned_by(user)).select_related("owner")[:50],
             open_feedback=feedback.visible_to(user)
@@ -83,30 +83,6 @@ class DeskIndexView(DeskMixin, TemplateView):
             can_create=permissions.can_create_procedure(user),
             **kwargs,
         )
-
-
-def _awaiting_review(user) -> list[Revision]:
-    """Revisions in review this manager may sign and has not approved yet (oldest first)."""
-    edited = AuditEvent.objects.filter(actor=user, action__in=workflow.EDITING_ACTIONS).values(
-        "revision_id"
-    )
-    candidates = (
-        Revision.objects.filter(status=Revision.Status.IN_REVIEW)
-        .exclude(pk__in=edited)
-        .exclude(author=user)
-        .select_related("procedure", "author")
-        .prefetch_related("approvers", "signatures")
-        .order_by("submitted_at")[:50]
-    )
-    return [
-        r
-        for r in candidates
-        if (not r.approvers.all() or user in r.approvers.all())
-        and not any(
-            s.signer_id == user.pk and s.meaning == "APPROVED" and s.content_hash == r.content_hash
-            for s in r.signatures.all()
-        )
-    ]
 
 
 class ProcedureCreateView(DeskMixin, FormView):
@@ -183,8 +159,8 @@ class ProcedureDetailView(ProcedureMixin, TemplateView):
         )
         user = self.request.user
         open_revision = next((r for r in revisions if r.status in r.OPEN_STATUSES), None)
-        in_force = self.procedure.revisions.in_force().values_list("pk", flat=True).first()
-        effective = next((r for r in revisions if r.pk == in_force), None)
+        in_force = selectors.revision_in_force(self.procedure)
+        effective = next((r for r in revisions if in_force and r.pk == in_force.pk), None)
         can_withdraw = (
             effective is not None
             and not self.procedure.withdrawal_requested_at
@@ -210,16 +186,11 @@ class RevisionDetailView(RevisionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         revision = self.revision
-        snapshot = snapshot_of(revision)
         return super().get_context_data(
-            html={
-                name: render_markdown(getattr(revision, name)) for name in revision.MARKDOWN_FIELDS
-            },
-            step_rows=[(row, render_markdown(row.step.text)) for row in step_rows(snapshot.steps)],
-            measures=snapshot.measures,
+            # the body as the manual will show it (one template), cached by what it shows
+            body=desk_body(gather(revision)),
             can_edit=permissions.can_edit(self.request.user, revision),
             addressed_feedback=addressed_feedback(revision),
-            attachments=list(revision.attachments.order_by("position", "pk")),
             # the panel's forms: those in kwargs (refused, as typed) or fresh ones
             **(workflow_context(revision, self.request.user, **kwargs) | kwargs),
         )
@@ -296,11 +267,12 @@ class RevisionPdfView(RevisionMixin, View):
 
     def get(self, request, *args, **kwargs):
         revision = self.revision
-        if revision.status not in render_checks.CHECKED_STATUSES:
+        if not selectors.is_being_written(revision):
             return manual_views.pdf_response(request, revision.procedure, revision)
         check = render_checks.current(revision)
         if check is not None and check.status == RenderCheck.Status.PASSED and not check.file:
-            check = render_checks.request(revision)  # back to earlier text: made again
+            tasks.queue_render_check(revision)  # back to earlier text: made again
+            check = render_checks.current(revision)
         if check is not None and check.status == RenderCheck.Status.PASSED:
             filename = f"{revision.procedure.code}-rev{revision.number}-draft.pdf"
             response = FileResponse(
@@ -321,5 +293,5 @@ class RevisionPdfView(RevisionMixin, View):
 
     def post(self, request, *args, **kwargs):
         """Prepare the PDF of the revision as it is now (when nothing has asked for it yet)."""
-        render_checks.request(self.revision)
+        tasks.queue_render_check(self.revision)
         return redirect("desk:revision_pdf", code=self.procedure.code, number=self.revision.number)

@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from .. import feedback, notifications, permissions, services
+from .. import feedback, notifications, permissions, selectors, services
 from ..forms import FeedbackForm, FeedbackReplyForm, FollowUpForm
-from ..models import Feedback, Revision
+from ..models import Feedback
 from . import panels
 from .manual import ManualMixin, ProcedureView, _procedure, _published_revision
 from .mixins import DeskMixin
 
-F = Feedback.Status
+FeedbackStatus = Feedback.Status
 PAGE_SIZE = 50
 STALE_DAYS = 14  # unresolved feedback this old is marked in the inbox
 
@@ -32,7 +32,7 @@ class SendFeedbackView(ProcedureView):
     def post(self, request, code, number):
         procedure = _procedure(code)
         revision = _published_revision(procedure, number)
-        current = procedure.revision_in_force()
+        current = selectors.revision_in_force(procedure)
         form = FeedbackForm(request.POST, step_choices=panels.step_choices(revision))
         if form.is_valid():
             try:
@@ -91,10 +91,10 @@ class MyFeedbackDetailView(ManualMixin, TemplateView):
         )
 
     def get(self, request, *args, **kwargs):
-        if self.item.author_id != request.user.pk:
-            if permissions.can_handle_feedback(request.user, self.item):
-                return redirect(feedback.desk_url(self.item))
+        if not permissions.can_see_feedback(request.user, self.item):
             raise Http404(_("There is no such feedback of yours."))
+        if self.item.author_id != request.user.pk:  # a handler: the desk's page is theirs
+            return redirect(feedback.desk_url(self.item))
         notifications.mark_read(request.user, request.path)
         return self.render_to_response(self.get_context_data())
 
@@ -124,7 +124,14 @@ class FeedbackInboxView(DeskMixin, TemplateView):
     """/desk/feedback/?status=…: the feedback a desk user handles, oldest unresolved first."""
 
     template_name = "procedures/feedback_inbox.html"
-    TABS = ("UNRESOLVED", F.OPEN, F.ACCEPTED, F.DECLINED, F.DONE, "ALL")
+    TABS = (
+        "UNRESOLVED",
+        FeedbackStatus.OPEN,
+        FeedbackStatus.ACCEPTED,
+        FeedbackStatus.DECLINED,
+        FeedbackStatus.DONE,
+        "ALL",
+    )
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -141,18 +148,24 @@ class FeedbackInboxView(DeskMixin, TemplateView):
         else:
             ordering = (
                 ("created_at", "pk")
-                if tab in (F.OPEN, F.ACCEPTED)
+                if tab in (FeedbackStatus.OPEN, FeedbackStatus.ACCEPTED)
                 else ("-status_changed_at", "-pk")
             )
             items = items.filter(status=tab).order_by(*ordering)
         page = Paginator(items, PAGE_SIZE).get_page(self.request.GET.get("page"))
         now = timezone.now()
         for item in page.object_list:
-            unresolved = item.status in (F.OPEN, F.ACCEPTED)
+            unresolved = item.status in (FeedbackStatus.OPEN, FeedbackStatus.ACCEPTED)
             item.age_days = (now - item.created_at).days if unresolved else None
-        labels = {"UNRESOLVED": _("Open and accepted"), "ALL": _("All"), **dict(F.choices)}
-        counts["UNRESOLVED"] = counts.get(F.OPEN, 0) + counts.get(F.ACCEPTED, 0)
-        counts["ALL"] = sum(counts.get(status, 0) for status in F.values)
+        labels = {
+            "UNRESOLVED": _("Open and accepted"),
+            "ALL": _("All"),
+            **dict(FeedbackStatus.choices),
+        }
+        counts["UNRESOLVED"] = counts.get(FeedbackStatus.OPEN, 0) + counts.get(
+            FeedbackStatus.ACCEPTED, 0
+        )
+        counts["ALL"] = sum(counts.get(status, 0) for status in FeedbackStatus.values)
         tabs = [(key, labels[key], counts.get(key, 0)) for key in self.TABS]
         return super().get_context_data(
             tab=tab,
@@ -179,9 +192,7 @@ class FeedbackDetailView(DeskMixin, TemplateView):
         )
 
     def check_permission(self, user) -> None:
-        if not permissions.can_handle_feedback(user, self.item):
-            if self.item.author_id == user.pk:
-                return  # their own: get() sends them to the manual's page
+        if not permissions.can_see_feedback(user, self.item):  # their own: get() sends them
             raise PermissionDenied(
                 _("Feedback goes to the procedure's owner; managers see all of it.")
             )
@@ -226,11 +237,11 @@ class FeedbackDetailView(DeskMixin, TemplateView):
         return super().get_context_data(
             item=item,
             replies=_conversation(item),
-            open_draft=item.procedure.revisions.filter(status=Revision.Status.DRAFT).first(),
+            open_draft=selectors.open_draft(item.procedure),
             open_revision=item.procedure.revisions.open().first(),
             can_start=permissions.can_start_revision(self.request.user, item.procedure)
             and item.addressed_by_id is None
-            and item.status in (F.OPEN, F.ACCEPTED),
+            and item.status in (FeedbackStatus.OPEN, FeedbackStatus.ACCEPTED),
             age=(timezone.now() - item.created_at).days,
             **kwargs,
         )

@@ -9,8 +9,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from .. import selectors
 from ..csv_export import csv_response
-from ..models import Category, Measure, Revision
+from ..models import Category, Measure
 from .manual import ManualMixin
 from .params import int_param
 
@@ -40,7 +41,7 @@ class KpiRegisterView(ManualMixin, TemplateView):
 
     @staticmethod
     def measures(query: str, category: int):
-        measures = Measure.objects.filter(revision__in=Revision.objects.in_force()).select_related(
+        measures = Measure.objects.filter(revision__in=selectors.in_force()).select_related(
             "revision__procedure__category"
         )
         if category:

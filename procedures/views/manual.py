@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,24 +21,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from .. import freshness, manual_pdf, permissions, publishing, reading
+from .. import freshness, manual_pdf, permissions, publishing, reading, selectors, tasks
 from ..content import canonical_hash
 from ..models import Procedure, Rendition, Revision, Signature
 from . import panels
 
-S = Revision.Status
 RECENT = datetime.timedelta(days=30)
 ARTICLE_CACHE_SECONDS = 300
 TOC_CACHE_SECONDS = 300
-
-
-def published(procedure: Procedure):
-    """The revisions of a procedure a reader may open: in force now, or in force before."""
-    now = timezone.now()
-    return procedure.revisions.filter(
-        Q(status__in=[S.EFFECTIVE, S.SUPERSEDED, S.WITHDRAWN])
-        | Q(status=S.APPROVED, effective_at__lte=now)
-    )
 
 
 class ManualMixin(LoginRequiredMixin):
@@ -60,7 +50,9 @@ def _procedure(code: str) -> Procedure:
 
 
 def _published_revision(procedure: Procedure, number: int) -> Revision:
-    revision = published(procedure).select_related("author").filter(number=number).first()
+    revision = (
+        selectors.published_of(procedure).select_related("author").filter(number=number).first()
+    )
     if revision is None:
         raise Http404(
             _("%(code)s has no revision %(number)d in the manual.")
@@ -115,7 +107,7 @@ class ProcedureView(ManualMixin, TemplateView):
         procedure = _procedure(code)
         if code != procedure.code and number is None:
             return redirect("manual:procedure", code=procedure.code)
-        current = procedure.revision_in_force()
+        current = selectors.revision_in_force(procedure)
         if number is None:
             if current is None:
                 if procedure.withdrawn_at:
@@ -173,7 +165,7 @@ class ProcedureView(ManualMixin, TemplateView):
             (s, s.is_valid_for(content_hash)) for s in revision.signatures.order_by("signed_at")
         ]
         history = list(
-            published(procedure)
+            selectors.published_of(procedure)
             .select_related("author")
             .prefetch_related(
                 Prefetch(
@@ -207,7 +199,9 @@ class RedlineView(ManualMixin, TemplateView):
     def get(self, request, code, number):
         procedure = _procedure(code)
         new = _published_revision(procedure, number)
-        old = published(procedure).filter(number__lt=number).order_by("-number").first()
+        old = (
+            selectors.published_of(procedure).filter(number__lt=number).order_by("-number").first()
+        )
         if old is None:
             raise Http404(
                 _("Revision %(number)d is the first of %(code)s.")
@@ -225,7 +219,7 @@ class RedlineView(ManualMixin, TemplateView):
 
 def pdf_response(request, procedure: Procedure, revision: Revision):
     kind = Rendition.Kind.PDF
-    if revision.status in (S.SUPERSEDED, S.WITHDRAWN):
+    if selectors.no_longer_in_force(revision):
         kind = Rendition.Kind.PDF_SUPERSEDED
     rendition = revision.renditions.filter(kind=kind).first()
     if rendition is None:
@@ -251,7 +245,7 @@ class ProcedurePdfView(ManualMixin, View):
     def get(self, request, code, number=None):
         procedure = _procedure(code)
         if number is None:
-            revision = procedure.revision_in_force()
+            revision = selectors.revision_in_force(procedure)
             if revision is None:
                 raise Http404(_("%(code)s is not in force.") % {"code": procedure.code})
         else:
@@ -278,6 +272,6 @@ class ManualPdfView(ManualMixin, View):
         return response
 
     def post(self, request):
-        manual_pdf.request_build()
+        tasks.queue_manual_build()
         messages.info(request, _("The manual PDF is being built."))
         return redirect("manual_pdf")

@@ -5,41 +5,22 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .. import permissions, render_checks, workflow
+from .. import permissions, render_checks, review_rules
 from ..content import canonical_hash, step_rows, steps_of
 from ..forms import CommentForm, FeedbackForm, ReturnForm, SignForm, SubmitForm
 from ..models import Feedback, Revision, Signature
 
-S = Revision.Status
 Meaning = Signature.Meaning
-
-
-def signable_meanings(user, revision: Revision, editors: set[int]) -> list[tuple[str, str]]:
-    """The signatures this user may give this revision now."""
-    if not permissions.can_review(user, revision, editors):
-        return []
-    if revision.status == S.IN_REVIEW:
-        chosen = {u.pk for u in revision.approvers.all()}
-        meanings = [Meaning.REVIEWED]
-        if not chosen or user.pk in chosen:
-            meanings.append(Meaning.APPROVED)
-    elif revision.status == S.EFFECTIVE:
-        meanings = [Meaning.REVIEWED_NO_CHANGE]
-        if revision.procedure.withdrawal_requested_at:
-            meanings.append(Meaning.APPROVED_FOR_WITHDRAWAL)
-    else:
-        return []
-    return [(m.value, m.label) for m in meanings]
 
 
 def workflow_context(revision: Revision, user, **forms) -> dict:
     """Everything the revision page shows about review and approval, for this user."""
-    editors = workflow.editors_of(revision)
+    editors = permissions.editors_of(revision)
     content_hash = canonical_hash(revision)
     rows = step_rows(steps_of(revision))
     step_number = {row.step.key: row.number for row in rows}
     step_choices = [(row.step.key, _("Step %(number)s") % {"number": row.number}) for row in rows]
-    rule = workflow.rule_for(revision)
+    rule = review_rules.rule_for(revision)
     signatures = [
         (s, s.is_valid_for(content_hash))
         for s in revision.signatures.select_related("signer").order_by("signed_at")
@@ -48,7 +29,7 @@ def workflow_context(revision: Revision, user, **forms) -> dict:
         (c, step_number.get(c.step_key, ""))
         for c in revision.comments.select_related("author").order_by("created_at")
     ]
-    meanings = signable_meanings(user, revision, editors)
+    meanings = permissions.signable_meanings(user, revision, editors)
     can_submit = permissions.can_submit(user, revision)
     context = {
         "signatures": signatures,
@@ -57,16 +38,15 @@ def workflow_context(revision: Revision, user, **forms) -> dict:
         "comments": comments,
         "last_return": next((c for c, _n in reversed(comments) if c.returned), None),
         "can_submit": can_submit,
-        "missing": workflow.missing_elements(revision) if can_submit else [],
+        "missing": review_rules.missing_elements(revision) if can_submit else [],
         "render_check": render_checks.current(revision) if can_submit else None,
-        "can_return": revision.status == S.IN_REVIEW
-        and permissions.can_review(user, revision, editors),
+        "can_return": permissions.can_return(user, revision, editors),
         "can_comment": permissions.can_comment(user, revision),
         "meanings": meanings,
     }
     if can_submit:
         context["submit_form"] = forms.get("submit_form") or SubmitForm(
-            eligible=workflow.eligible_signers(revision),
+            eligible=permissions.eligible_signers(revision),
             initial={"approvers": list(revision.approvers.all())},
         )
     if meanings:

@@ -1,6 +1,6 @@
 """Review and approval on a revision's page: submit, comment, return, sign; withdrawal.
 
-Each action is a POST to its own URL, one form and one call into workflow.py. A refused
+Each action is a POST to its own URL, one form and one call into workflow/. A refused
 action shows the revision page again with the form as it was typed and the reason.
 """
 
@@ -15,7 +15,6 @@ from ..content import canonical_hash, step_rows, steps_of
 from ..forms import CommentForm, ReturnForm, SignForm, SubmitForm, WithdrawalForm
 from ..models import Signature
 from .desk import ProcedureDetailView, RevisionDetailView
-from .panels import signable_meanings
 
 Meaning = Signature.Meaning
 
@@ -51,7 +50,7 @@ class SubmitView(RevisionActionView):
             raise PermissionDenied(_("Only the author or the owner submits a draft for review."))
 
     def post(self, request, *args, **kwargs):
-        form = SubmitForm(request.POST, eligible=workflow.eligible_signers(self.revision))
+        form = SubmitForm(request.POST, eligible=permissions.eligible_signers(self.revision))
         if not form.is_valid():
             return self.refuse(form, _("Choose the approvers among the managers listed."))
         try:
@@ -69,7 +68,7 @@ class SubmitView(RevisionActionView):
 
 def check_reviewer(user, revision) -> None:
     """Role refusals are a 403; refusals that depend on the revision's state are the workflow's."""
-    editors = workflow.editors_of(revision)
+    editors = permissions.editors_of(revision)
     if permissions.can_review(user, revision, editors):
         return
     if user.pk in editors:
@@ -90,9 +89,7 @@ class SignView(RevisionActionView):
         """The page again for the revision as it is now: the meanings it can be signed with,
         its current state as the one seen, and the typed comment kept."""
         self.revision.refresh_from_db()
-        meanings = signable_meanings(
-            self.request.user, self.revision, workflow.editors_of(self.revision)
-        )
+        meanings = permissions.signable_meanings(self.request.user, self.revision)
         comment = form.data.get("comment", "").strip()
         if comment and not meanings:
             # The form is gone from the page: give the comment back rather than lose it.

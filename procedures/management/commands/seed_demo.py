@@ -1,6 +1,6 @@
 """Create the demo users and the demo call center's manual. Safe to run again.
 
-Every procedure is written through services.py and taken through its life by workflow.py,
+Every procedure is written through services/ and taken through its life by workflow/,
 exactly as people would in the browser: most are effective with the managers' signatures,
 some have a superseded revision, one waits for review, one was returned with comments, one
 is approved for next week, one is overdue for its periodic review.
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from procedures import feedback, files, services, workflow
+from procedures import feedback, files, review_rules, selectors, services, workflow
 from procedures.content import measures_of, steps_of
 from procedures.models import (
     ApprovalRule,
@@ -25,6 +25,7 @@ from procedures.models import (
     Feedback,
     Procedure,
     Revision,
+    Signature,
     Team,
     User,
 )
@@ -111,7 +112,7 @@ class Command(BaseCommand):
         }
         for username, codes in confirmed.items():
             for code in codes:
-                in_force = Procedure.objects.by_code(code).get().revision_in_force()
+                in_force = selectors.revision_in_force(Procedure.objects.by_code(code).get())
                 if in_force is not None:
                     services.acknowledge(agent=self.users[username], revision=in_force)
 
@@ -122,7 +123,7 @@ class Command(BaseCommand):
         u = self.users
 
         def send(username, code, body, step="", element="", days_ago=0):
-            revision = Procedure.objects.by_code(code).get().revision_in_force()
+            revision = selectors.revision_in_force(Procedure.objects.by_code(code).get())
             with as_of(timezone.now() - datetime.timedelta(days=days_ago)):
                 return feedback.send(
                     author=u[username], revision=revision, body=body, step_key=step, element=element
@@ -273,7 +274,7 @@ class Command(BaseCommand):
 
     def _approve(self, revision: Revision, effective_at=None) -> None:
         workflow.submit(revision=revision, actor=revision.procedure.owner)
-        required = workflow.rule_for(revision).approvals_required
+        required = review_rules.rule_for(revision).approvals_required
         signers = [self.users["manager"], self.users["manager2"]][: max(required, 1)]
         if required == 1 and revision.procedure.code[-1] in "02468":
             signers = [self.users["manager2"]]
@@ -283,7 +284,7 @@ class Command(BaseCommand):
                 revision=revision,
                 signer=signer,
                 password=DEMO_PASSWORD,
-                meaning="APPROVED",
+                meaning=Signature.Meaning.APPROVED,
                 seen_status=revision.status,
                 comment="Checked against the current scripts and the QA scorecard.",
                 effective_at=effective_at,

@@ -1,0 +1,132 @@
+"""The read questions, each answered once: what is in force, what a reader may open, what is
+waiting for a person. Views, feedback, search, publishing, reading and the manual PDF ask here;
+nothing else spells out which statuses mean what (a test greps for status literals). Who may
+act on them is permissions.py's question; this module asks nobody.
+
+    in force           an approved revision whose date has come, else the effective one
+    published          in force now, or in force before (superseded, withdrawn): the manual
+    signed off         approved or later: rendered once and stored (publishing.py)
+    being written      a draft or a revision in review: not approved, watermarked
+
+Statuses change only in workflow/; `publish_due` makes an approved revision effective when
+its date comes, and between two of its runs "in force" is still exact (the date decides).
+"""
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import Procedure, Revision
+
+Status = Revision.Status
+PUBLISHED_STATUSES = (
+    Status.EFFECTIVE,
+    Status.SUPERSEDED,
+    Status.WITHDRAWN,
+)  # and APPROVED once its date came
+SIGNED_OFF_STATUSES = (Status.APPROVED, Status.EFFECTIVE, Status.SUPERSEDED, Status.WITHDRAWN)
+BEING_WRITTEN_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+NO_LONGER_IN_FORCE_STATUSES = (Status.SUPERSEDED, Status.WITHDRAWN)
+
+
+def _now(at: datetime.datetime | None) -> datetime.datetime:
+    return at or timezone.now()
+
+
+# ---------------------------------------------------------------- in force
+
+
+def in_force(at: datetime.datetime | None = None, revisions: QuerySet | None = None) -> QuerySet:
+    """The revision of each procedure in force at `at` (now by default), as a queryset
+    (of `revisions` when given, e.g. one procedure's)."""
+    at = _now(at)
+    revisions = Revision.objects.all() if revisions is None else revisions
+    due = Q(status=Status.APPROVED, effective_at__lte=at)
+    replaced = Revision.objects.filter(
+        procedure=OuterRef("procedure"), status=Status.APPROVED, effective_at__lte=at
+    )
+    return revisions.filter(due | (Q(status=Status.EFFECTIVE) & ~Exists(replaced)))
+
+
+def revision_in_force(procedure: Procedure, at: datetime.datetime | None = None) -> Revision | None:
+    """The one revision of `procedure` in force at `at`, in one simple query (as `in_force`)."""
+    at = _now(at)
+    effective = None
+    for revision in procedure.revisions.filter(
+        status__in=[Status.EFFECTIVE, Status.APPROVED]
+    ).select_related("author"):
+        if revision.status == Status.APPROVED and revision.effective_at <= at:
+            return revision
+        if revision.status == Status.EFFECTIVE:
+            effective = revision
+    return effective
+
+
+def is_in_force(revision: Revision, at: datetime.datetime | None = None) -> bool:
+    in_force_now = revision_in_force(revision.procedure, at)
+    return in_force_now is not None and in_force_now.pk == revision.pk
+
+
+# ---------------------------------------------------------------- the manual
+
+
+def _published_q(at: datetime.datetime) -> Q:
+    return Q(status__in=PUBLISHED_STATUSES) | Q(status=Status.APPROVED, effective_at__lte=at)
+
+
+def published(revisions: QuerySet | None = None, at: datetime.datetime | None = None) -> QuerySet:
+    """The revisions a reader of the manual may open: in force now, or in force before."""
+    revisions = Revision.objects.all() if revisions is None else revisions
+    return revisions.filter(_published_q(_now(at)))
+
+
+def published_of(procedure: Procedure, at: datetime.datetime | None = None) -> QuerySet:
+    return published(procedure.revisions.all(), at)
+
+
+def is_published(revision: Revision, at: datetime.datetime | None = None) -> bool:
+    """In the manual: in force now, or in force before (as the manual's pages say)."""
+    if revision.status in PUBLISHED_STATUSES:
+        return True
+    return revision.status == Status.APPROVED and revision.effective_at <= _now(at)
+
+
+def signed_off(revisions: QuerySet | None = None) -> QuerySet:
+    """Approved or later: the revisions publishing renders and stores."""
+    revisions = Revision.objects.all() if revisions is None else revisions
+    return revisions.filter(status__in=SIGNED_OFF_STATUSES)
+
+
+def is_signed_off(revision: Revision) -> bool:
+    return revision.status in SIGNED_OFF_STATUSES
+
+
+def is_being_written(revision: Revision) -> bool:
+    """A draft or a revision in review: not approved, its PDF watermarked."""
+    return revision.status in BEING_WRITTEN_STATUSES
+
+
+def no_longer_in_force(revision: Revision) -> bool:
+    """Superseded or withdrawn: its PDF carries a stamp."""
+    return revision.status in NO_LONGER_IN_FORCE_STATUSES
+
+
+def in_review() -> QuerySet:
+    return Revision.objects.filter(status=Status.IN_REVIEW)
+
+
+def submitted() -> QuerySet:
+    """Every revision but the drafts: its content was frozen and hashed at least once."""
+    return Revision.objects.exclude(status=Status.DRAFT)
+
+
+def open_draft(procedure: Procedure) -> Revision | None:
+    return procedure.revisions.filter(status=Status.DRAFT).first()
+
+
+def waiting_to_take_effect(at: datetime.datetime | None = None) -> QuerySet:
+    """Approved revisions whose effective date has come (publish_due makes them effective)."""
+    return Revision.objects.filter(status=Status.APPROVED, effective_at__lte=_now(at)).order_by(
+        "effective_at"
+    )
