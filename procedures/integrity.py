@@ -126,10 +126,6 @@ def _short(digest: str) -> str:
     return digest[:12] + "…"
 
 
-def _status_label(status: str) -> str:
-    return Revision.status_label(status)
-
-
 # ---------------------------------------------------------------- signatures and content
 
 
@@ -339,7 +335,11 @@ def chain_breaks(status: str, events: Iterable[tuple[int, str, str]]) -> list[st
     elif reached != status:
         breaks.append(
             _("no event records the step from %(from)s to %(to)s (after event #%(pk)d)")
-            % {"from": _status_label(reached), "to": _status_label(status), "pk": last_pk}
+            % {
+                "from": Revision.status_label(reached),
+                "to": Revision.status_label(status),
+                "pk": last_pk,
+            }
         )
     return breaks
 
@@ -350,8 +350,8 @@ def _gap_message(reached: str, found: str, *, before: int) -> str:
             "pk": before
         }
     return _("no event records the step from %(from)s to %(to)s (before event #%(pk)d)") % {
-        "from": _status_label(reached),
-        "to": _status_label(found),
+        "from": Revision.status_label(reached),
+        "to": Revision.status_label(found),
         "pk": before,
     }
 

@@ -63,11 +63,6 @@ def revision_in_force(procedure: Procedure, at: datetime.datetime | None = None)
     return effective
 
 
-def is_in_force(revision: Revision, at: datetime.datetime | None = None) -> bool:
-    in_force_now = revision_in_force(revision.procedure, at)
-    return in_force_now is not None and in_force_now.pk == revision.pk
-
-
 # ---------------------------------------------------------------- the manual
 
 
