@@ -251,6 +251,60 @@ class ImportForm(forms.Form):
         _category_and_owner(self, user)
 
 
+class ImportPreviewForm(forms.Form):
+    """The author's corrections to a Word import's preview: the title, each section's element
+    (or "leave out"), the list that holds the steps, each picture's description."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+
+    def __init__(self, *args, plan: dict, pictures: dict, element_labels: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        elements = [(key, label) for key, label in element_labels.items()]
+        elements.append(("omit", _("Leave out")))
+        self.sections = []
+        for number, section in enumerate(plan["sections"]):
+            name = f"section_{number}"
+            self.fields[name] = forms.ChoiceField(
+                label=section["heading"] or _("The text before the first section title"),
+                choices=elements,
+                initial=section["element"],
+            )
+            self.sections.append((number, name))
+        self.fields["steps"] = forms.TypedChoiceField(
+            label=_("The steps come from"),
+            choices=[(str(n), str(n)) for n in range(len(plan["lists"]))]
+            + [("none", _("No list: I will write the steps"))],
+            coerce=lambda value: None if value == "none" else int(value),
+            initial="none" if plan["steps"] is None else str(plan["steps"]),
+            widget=forms.RadioSelect,
+        )
+        self.pictures = []
+        for token, picture in pictures.items():
+            name = f"picture_{token}"
+            self.fields[name] = forms.CharField(
+                label=_("Description"),
+                required=False,
+                max_length=300,
+                initial=picture["text"],
+            )
+            self.pictures.append((token, name))
+
+    def clean_title(self):
+        return " ".join(self.cleaned_data["title"].split())
+
+    def choices(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "sections": {number: data[name] for number, name in self.sections},
+            "steps": data["steps"],
+            "descriptions": {
+                token: " ".join(data[name].replace("[", "(").replace("]", ")").split())
+                for token, name in self.pictures
+            },
+        }
+
+
 class SubmitForm(forms.Form):
     approvers = forms.ModelMultipleChoiceField(
         label=_("Approvers"),

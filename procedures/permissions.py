@@ -105,6 +105,11 @@ def can_import_documents(user: AnyUser) -> bool:
     return can_create_procedure(user)
 
 
+def can_use_import_preview(user: AnyUser, preview) -> bool:
+    """A Word import's preview is its uploader's, and the owner's it will be created for."""
+    return can_import_documents(user) and user.pk in (preview.uploaded_by_id, preview.owner_id)
+
+
 def can_create_procedure(user: AnyUser) -> bool:
     return is_supervisor(user) or is_document_controller(user)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from . import files, lockout
 from .content import canonical_hash, step_rows, steps_of
 from .models import ApprovalRule, Revision, Signature, User
-from .services import element_labels, unrenderable
+from .services import element_labels, picture_problems, unrenderable
 from .steps import StepData, validate_steps
 
 
@@ -51,6 +51,7 @@ def missing_elements(revision: Revision) -> list[str]:
         + guidance_left(revision, steps)
         + foreign_images(revision, steps)
         + unrenderable(fields, steps)
+        + picture_problems(fields, steps)
     )
 
 

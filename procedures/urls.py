@@ -20,6 +20,12 @@ desk_patterns = [
     path("new/", desk.ProcedureCreateView.as_view(), name="create"),
     path("preview/", authoring.MarkdownPreviewView.as_view(), name="preview"),
     path("import/", importing.ImportView.as_view(), name="import"),
+    path("import/<uuid:pk>/", importing.ImportPreviewView.as_view(), name="import_preview"),
+    path(
+        "import/<uuid:pk>/pictures/<uuid:token>/",
+        importing.ImportPictureView.as_view(),
+        name="import_picture",
+    ),
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
     path("search/", search.DeskSearchView.as_view(), name="search"),
     path("reading/", reading.ReadingDashboardView.as_view(), name="reading"),

@@ -85,7 +85,7 @@ def _slow_convert(data, name):
 
 def test_a_word_file_that_takes_too_long_to_read_is_refused(supervisor, settings, monkeypatch):
     settings.SOPDESK_IMPORT_TIMEOUT = 1
-    monkeypatch.setattr(importing, "_convert", _slow_convert)
+    monkeypatch.setattr(importing, "_read", _slow_convert)
 
     with pytest.raises(importing.ImportRefused, match="longer than 1 seconds"):
         _import(supervisor, word_file(ENGLISH), name="slow.docx")

@@ -18,6 +18,7 @@ from procedures import importing, workflow
 from procedures.models import (
     AuditEvent,
     DocumentImport,
+    ImportPreview,
     Procedure,
     ProcedureTemplate,
     Revision,
@@ -281,8 +282,13 @@ def test_nested_numbered_lists_become_hierarchical_steps(supervisor):
         (1, "Check the invoice in the CRM."),
         (2, "Open the invoice screen."),
         (2, "Compare the charges with the contract."),
-        (1, "Open a dispute case."),
+        (1, "Open a dispute case.\n\n" + _only_image_markdown(revision)),
     ]
+
+
+def _only_image_markdown(revision):
+    image = RevisionImage.objects.get(revision=revision)
+    return f"![]({image.get_absolute_url()})"
 
 
 def test_a_measures_table_becomes_measures(supervisor):
@@ -300,7 +306,7 @@ def test_embedded_pictures_become_screenshots_of_the_draft(supervisor):
 
     image = RevisionImage.objects.get(revision=revision)
     assert (image.width, image.height) == (120, 60)
-    assert image.get_absolute_url() in revision.procedure_notes
+    assert image.get_absolute_url() in revision.ordered_steps()[-1].text  # the step before it
 
 
 def test_unmatched_sections_are_placed_and_reported(supervisor):
@@ -309,8 +315,8 @@ def test_unmatched_sections_are_placed_and_reported(supervisor):
     report = DocumentImport.objects.get(revision=outcome.revision)
     assert report.source_name == "billing.docx"
     notes = " ".join(report.notes)
-    assert "“Escalation contacts” has no element of its own: it was put in 4. Procedure" in notes
-    assert "The text before the first heading was put in 1. Purpose." in notes
+    assert "“Escalation contacts” was put in 4. Procedure." in notes
+    assert "The text before the first section title was put in 1. Purpose." in notes
     assert "Billing team lead: ext. 4410." in outcome.revision.procedure_notes
     event = AuditEvent.objects.get(revision=outcome.revision, action="PROCEDURE_CREATED")
     assert event.reason == "Imported from billing.docx"
@@ -349,7 +355,7 @@ def test_a_file_over_the_limit_is_refused(supervisor):
         )
 
 
-def test_the_import_page_reports_each_file_and_imports_the_good_ones(client, supervisor):
+def test_the_import_page_reads_each_file_and_refuses_the_bad_ones(client, supervisor):
     category = factories.CategoryFactory(name="Billing")
     client.force_login(supervisor)
 
@@ -366,12 +372,42 @@ def test_the_import_page_reports_each_file_and_imports_the_good_ones(client, sup
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "1 procedure imported as a draft." in page
-    assert "1 file was not imported" in page
+    assert "1 file could not be read" in page
     assert "bad.docx</strong>: bad.docx is not a Word .docx file" in page
-    assert Procedure.objects.count() == 1
-    editor = client.get(reverse("desk:edit", args=["CC-BL-007", 1])).content.decode()
+    preview = ImportPreview.objects.get()
+    assert reverse("desk:import_preview", args=[preview.pk]) in page
+    assert not Procedure.objects.exists()  # nothing is created before the author checks it
+    created = client.post(
+        reverse("desk:import_preview", args=[preview.pk]),
+        {"action": "create", **_preview_defaults(client, preview)},
+    )
+    assert created.status_code == 302
+    editor = client.get(created.url).content.decode()
     assert "Imported from good.docx" in editor and "Escalation contacts" in editor
+    assert not ImportPreview.objects.exists()
+
+
+def _preview_defaults(client, preview):
+    """The preview form's fields as the page fills them."""
+    from bs4 import BeautifulSoup
+
+    page = client.get(reverse("desk:import_preview", args=[preview.pk])).content.decode()
+    soup = BeautifulSoup(page, "html.parser")
+    form = soup.find("form", class_="import-preview")
+    data = {}
+    for field in form.find_all(["input", "select"]):
+        name = field.get("name")
+        if not name or name in ("csrfmiddlewaretoken", "action"):
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            data[name] = chosen["value"]
+        elif field.get("type") == "radio":
+            if field.has_attr("checked"):
+                data[name] = field["value"]
+        else:
+            data[name] = field.get("value", "")
+    return data
 
 
 def test_agents_cannot_import(client, agent):
@@ -397,16 +433,34 @@ def test_the_command_imports_a_batch(supervisor, tmp_path, capsys):
 
 
 def test_a_list_longer_than_the_editor_takes_is_cut_and_reported():
-    from bs4 import BeautifulSoup
+    from procedures.importing import structure
 
-    items = "".join(f"<li>Step {i}</li>" for i in range(1, 306))
-    result = importing.Converted()
+    blocks = [_paragraph("Procedure", bold=True)] + [
+        _paragraph(f"Step {i}", listing={"id": "1", "lvl": 0, "fmt": "decimal"})
+        for i in range(1, 306)
+    ]
+    plan = structure.analyse(blocks, core_title="", file_stem="long")
 
-    importing._split(BeautifulSoup(f"<h1>Procedure</h1><ol>{items}</ol>", "html.parser"), result)
+    built = structure.build(
+        blocks, plan, choices={}, descriptions={}, image_url=str, file_stem="long"
+    )
 
-    assert len(result.steps) == importing.MAX_STEPS == 300
-    assert result.steps[-1].text == "Step 300"
-    assert result.notes == ["Only the first 300 steps were kept: split the procedure."]
+    assert len(built.steps) == importing.MAX_STEPS == 300
+    assert built.steps[-1].text == "Step 300"
+    assert "Only the first 300 steps were kept: split the procedure." in built.notes
+
+
+def _paragraph(text, *, bold=False, listing=None):
+    return {
+        "k": "p",
+        "md": text,
+        "text": text,
+        "heading": None,
+        "title": False,
+        "bold": bold,
+        "caps": False,
+        "list": listing,
+    }
 
 
 def test_a_controller_imports_for_the_supervisor_who_will_own_it(client, controller, supervisor):
@@ -422,7 +476,12 @@ def test_a_controller_imports_for_the_supervisor_who_will_own_it(client, control
         },
     )
 
-    assert response.status_code == 200
+    preview = ImportPreview.objects.get()
+    assert response.status_code == 302 and response.url == reverse(
+        "desk:import_preview", args=[preview.pk]
+    )
+    assert preview.owner == supervisor
+    client.post(response.url, {"action": "create", **_preview_defaults(client, preview)})
     revision = Revision.objects.get(procedure__code="CC-BL-007")
     assert revision.procedure.owner == supervisor and revision.author == supervisor
     event = AuditEvent.objects.get(revision=revision, action="PROCEDURE_CREATED")

@@ -18,7 +18,7 @@ from .documents import (
     code_validator,
 )
 from .feedback import Feedback, FeedbackReply, Notification
-from .media import Attachment, DocumentImport, ProcedureTemplate, RevisionImage
+from .media import Attachment, DocumentImport, ImportPreview, ProcedureTemplate, RevisionImage
 from .publishing import ManualBuild, RenderCheck, Rendition
 from .records import (
     AccountUnlock,
@@ -33,6 +33,7 @@ from .records import (
 from .search import SearchDocument
 
 __all__ = [
+    "ImportPreview",
     "RenderCheck",
     "AccountUnlock",
     "LoginAttempt",

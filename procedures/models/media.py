@@ -201,3 +201,34 @@ class DocumentImport(models.Model):
 
     def __str__(self) -> str:
         return self.source_name
+
+
+class ImportPreview(models.Model):
+    """A Word file read and cut into sections, waiting for its author to check the mapping and
+    create the draft ("Create the draft" makes exactly what the preview showed).
+
+    The blocks and the structure are kept as JSON and the pictures in the file store, so any
+    application server can show the preview and create the draft. Deleted once used.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source_name = models.CharField(_("file"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("procedures.Category", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), default=now)
+    core_title = models.CharField(max_length=500, blank=True)
+    blocks = models.JSONField(default=list)
+    plan = models.JSONField(default=dict)
+    pictures = models.JSONField(default=dict)
+    refused_pictures = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("Word import preview")
+        verbose_name_plural = _("Word import previews")
+        indexes = [models.Index(fields=["uploaded_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.source_name

@@ -344,3 +344,45 @@ def content_problems(items: list[tuple[str, str]]) -> list[str]:
         for label, text in items
         for problem in text_problems(text)
     ]
+
+
+# A picture in Markdown: "![description](/images/<token>.png)" (one of our own uploads).
+_PICTURE = re.compile(r"!\[([^\]\n]{0,1000})\]\(\s*<?/images/[0-9a-f-]{36}\.(?:png|jpg)")
+_CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.DOTALL)
+
+
+def picture_problems(items: list[tuple[str, str]]) -> list[str]:
+    """For each (label, Markdown) pair: a sentence per picture without a description, and one
+    when the rendered text shows a picture's Markdown ("![") instead of the picture."""
+    problems = []
+    for label, text in items:
+        if not text or "![" not in text:
+            continue
+        where = f"{label[:1].upper()}{label[1:]}"
+        missing = sum(1 for m in _PICTURE.finditer(text) if not m.group(1).strip())
+        if missing == 1:
+            problems.append(
+                _(
+                    "%(where)s: the picture has no description: write what it shows between "
+                    "the square brackets of ![…]."
+                )
+                % {"where": where}
+            )
+        elif missing:
+            problems.append(
+                _(
+                    "%(where)s: %(count)d pictures have no description: write what each shows "
+                    "between the square brackets of ![…]."
+                )
+                % {"where": where, "count": missing}
+            )
+        shown = _CODE.sub("", str(render_markdown(text)))
+        if "![" in html_lib.unescape(re.sub(r"<[^>]*>", "", shown)):
+            problems.append(
+                _(
+                    "%(where)s shows a picture's Markdown (“![…](…)”) as text instead of the "
+                    "picture: put the whole ![description](address) on one line, or remove it."
+                )
+                % {"where": where}
+            )
+    return problems

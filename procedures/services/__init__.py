@@ -24,7 +24,7 @@ from .errors import (
     TextRefused,
 )
 from .procedures import create_procedure, start_revision
-from .text_checks import element_labels, unrenderable
+from .text_checks import element_labels, picture_problems, unrenderable
 
 __all__ = [
     "CONTENT_FIELDS",
@@ -43,5 +43,6 @@ __all__ = [
     "element_labels",
     "save_draft",
     "start_revision",
+    "picture_problems",
     "unrenderable",
 ]

@@ -29,19 +29,21 @@ def element_labels() -> list[tuple[str, str]]:
     ]
 
 
-def unrenderable(fields: dict[str, Any], steps: Sequence[StepData]) -> list[str]:
-    """What in this content no page or PDF could render in bounded time ([] when all can), each
-    message naming the element or step. Checked in a child process with a time limit."""
+def _items(fields: dict[str, Any], steps: Sequence[StepData]) -> list[tuple[str, str]]:
     items = [(label, fields.get(name) or "") for name, label in element_labels()]
     numbers = step_numbers([step.level for step in steps])
     items += [
         (_("4. Procedure, step %(number)s") % {"number": number}, step.text)
         for number, step in zip(numbers, steps, strict=True)
     ]
-    items = [(label, text) for label, text in items if isinstance(text, str) and text.strip()]
-    # The same text gives the same answer: a revision page, a save and a submission ask once.
+    return [(label, text) for label, text in items if isinstance(text, str) and text.strip()]
+
+
+def _checked(check, items: list[tuple[str, str]]) -> list[str]:
+    """`check(items)` in a child process with a time limit; the same text gives the same
+    answer, so a revision page, a save and a submission ask once."""
     key = (
-        "sopdesk:unrenderable:"
+        f"sopdesk:{check.__name__}:"
         + hashlib.sha256(
             json.dumps(
                 [items, settings.SOPDESK_MAX_ELEMENT_CHARS, settings.SOPDESK_MAX_NESTING]
@@ -52,9 +54,7 @@ def unrenderable(fields: dict[str, Any], steps: Sequence[StepData]) -> list[str]
     if cached is not None:
         return cached
     try:
-        problems = sandbox.run(
-            markdown.content_problems, items, timeout=settings.SOPDESK_CHECK_TIMEOUT
-        )
+        problems = sandbox.run(check, items, timeout=settings.SOPDESK_CHECK_TIMEOUT)
     except sandbox.RenderRefused:
         return [
             _("The text is too complex to check in %(seconds)s seconds: shorten or simplify it.")
@@ -62,3 +62,16 @@ def unrenderable(fields: dict[str, Any], steps: Sequence[StepData]) -> list[str]
         ]
     cache.set(key, problems, timeout=24 * 3600)
     return problems
+
+
+def unrenderable(fields: dict[str, Any], steps: Sequence[StepData]) -> list[str]:
+    """What in this content no page or PDF could render in bounded time ([] when all can), each
+    message naming the element or step. Checked in a child process with a time limit."""
+    return _checked(markdown.content_problems, _items(fields, steps))
+
+
+def picture_problems(fields: dict[str, Any], steps: Sequence[StepData]) -> list[str]:
+    """What stops this content from being published as agents would need it: a picture with
+    no description, or a picture's Markdown shown as text ("![…](…)" that did not become a
+    picture). Asked at submission, each message naming the element or step."""
+    return _checked(markdown.picture_problems, _items(fields, steps))

@@ -1,15 +1,20 @@
-"""/desk/import/: Word files → new procedures with first drafts, and what to check in each."""
+"""/desk/import/: Word files → previews the author checks → new procedures with first drafts."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.generic import FormView
+from django.views.generic import FormView, View
 
-from .. import permissions
-from ..forms import ImportForm
-from ..importing import import_many
+from .. import importing, permissions
+from ..forms import ImportForm, ImportPreviewForm
+from ..models import ImportPreview
+from ..services import ServiceError
+from .files import _stored
 from .mixins import DeskMixin
 
 
@@ -26,42 +31,202 @@ class ImportView(DeskMixin, FormView):
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"user": self.request.user}
 
+    def get_context_data(self, **kwargs):
+        pending = ImportPreview.objects.filter(uploaded_by=self.request.user).order_by(
+            "-created_at"
+        )[:20]
+        return super().get_context_data(pending=pending, **kwargs)
+
     def form_valid(self, form):
         data = form.cleaned_data
         owner = data.get("owner") or self.request.user
         limit = settings.SOPDESK_IMPORT_MAX_BYTES
-        uploads = []
+        outcomes = []
         for upload in data["files"]:
-            # Read at most one byte over the limit: import_docx refuses it with the reason.
-            uploads.append((upload.name, upload.read(limit + 1)))
-        outcomes = import_many(
-            uploads,
-            category=data["category"],
-            owner=owner,
-            created_by=self.request.user,
-            limit=limit,
-        )
-        imported = sum(1 for o in outcomes if o.revision)
-        refused = len(outcomes) - imported
-        if imported:
-            messages.success(
-                self.request,
-                ngettext(
-                    "%(count)d procedure imported as a draft.",
-                    "%(count)d procedures imported as drafts.",
-                    imported,
+            # Read at most one byte over the limit: the importer refuses it with the reason.
+            content = upload.read(limit + 1)
+            try:
+                row = importing.preview(
+                    data=content,
+                    name=upload.name,
+                    category=data["category"],
+                    owner=owner,
+                    uploaded_by=self.request.user,
+                    limit=limit,
                 )
-                % {"count": imported},
-            )
+                outcomes.append(importing.Outcome(name=upload.name, preview=row))
+            except ServiceError as error:
+                outcomes.append(importing.Outcome(name=upload.name, error=error.message))
+        read = [o for o in outcomes if o.preview]
+        refused = len(outcomes) - len(read)
         if refused:
             messages.error(
                 self.request,
                 ngettext(
-                    "%(count)d file was not imported: see why below.",
-                    "%(count)d files were not imported: see why below.",
+                    "%(count)d file could not be read: see why below.",
+                    "%(count)d files could not be read: see why below.",
                     refused,
                 )
                 % {"count": refused},
             )
+        if len(read) == 1 and not refused:
+            messages.info(
+                self.request,
+                _("Check how the document was read, then create the draft."),
+            )
+            return redirect("desk:import_preview", pk=read[0].preview.pk)
+        if read:
+            messages.success(
+                self.request,
+                ngettext(
+                    "%(count)d file read: check its preview and create the draft.",
+                    "%(count)d files read: check each preview and create the drafts.",
+                    len(read),
+                )
+                % {"count": len(read)},
+            )
         form = self.get_form_class()(user=self.request.user, initial={"category": data["category"]})
         return self.render_to_response(self.get_context_data(form=form, outcomes=outcomes))
+
+
+class PreviewMixin(DeskMixin):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.row = get_object_or_404(
+            ImportPreview.objects.select_related("category", "owner"), pk=kwargs["pk"]
+        )
+
+    def check_permission(self, user) -> None:
+        if not permissions.can_use_import_preview(user, self.row):
+            raise Http404(_("There is no such import."))
+
+
+class ImportPreviewView(PreviewMixin, FormView):
+    """The document cut into its sections, each with its element; the list taken as the steps;
+    the pictures and their descriptions; what could not be kept. Nothing exists until
+    "Create the draft"."""
+
+    template_name = "procedures/import_preview.html"
+    form_class = ImportPreviewForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs() | {
+            "plan": self.row.plan,
+            "pictures": self.row.pictures,
+            "element_labels": importing.ELEMENT_LABELS,
+        }
+        defaults = importing.summary(self.row, importing.default_choices(self.row))
+        kwargs["initial"] = {"title": defaults.title}
+        return kwargs
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "discard":
+            importing.discard(preview=self.row, user=request.user)
+            messages.success(
+                request, _("The import of %(file)s was discarded.") % {"file": self.row.source_name}
+            )
+            return redirect("desk:import")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        choices = form.choices()
+        if self.request.POST.get("action") != "create":
+            return self.render_to_response(self.get_context_data(form=form, choices=choices))
+        try:
+            revision = importing.create_from_preview(
+                preview=self.row, user=self.request.user, choices=choices
+            )
+        except ServiceError as error:
+            messages.error(self.request, error.message)
+            return self.render_to_response(self.get_context_data(form=form, choices=choices))
+        messages.success(
+            self.request,
+            _(
+                "%(code)s was created as a draft from %(file)s: read it through before you submit it."
+            )
+            % {"code": revision.procedure.code, "file": self.row.source_name},
+        )
+        return redirect("desk:edit", code=revision.procedure.code, number=revision.number)
+
+    def get_context_data(self, **kwargs):
+        choices = kwargs.pop("choices", None) or importing.default_choices(self.row)
+        built = importing.summary(self.row, choices)
+        form = kwargs.setdefault("form", self.get_form())
+        return super().get_context_data(
+            preview=self.row,
+            built=built,
+            problems=importing.problems(self.row, choices),
+            sections=_sections(self.row, form),
+            lists=_lists(self.row),
+            pictures=[
+                {
+                    "token": token,
+                    "field": form[name],
+                    "needs": not choices["descriptions"].get(token, "").strip(),
+                    "dropped": self.row.pictures[token]["dropped"],
+                    "url": reverse(
+                        "desk:import_picture", kwargs={"pk": self.row.pk, "token": token}
+                    ),
+                }
+                for token, name in form.pictures
+            ],
+            **kwargs,
+        )
+
+
+def _sections(row: ImportPreview, form) -> list[dict]:
+    blocks, plan = row.blocks, row.plan
+    out = []
+    for number, section in enumerate(plan["sections"]):
+        first = section["start"] + (1 if section["heading"] else 0)
+        texts, pictures = [], 0
+        for index in range(first, section["end"]):
+            if index == plan["title_block"]:
+                continue
+            block = blocks[index]
+            if block["k"] == "p":
+                texts.append(block["text"])
+            elif block["k"] == "table":
+                texts.append(" · ".join(" ".join(r) for r in block["rows"][:3]))
+            elif block["k"] == "pic":
+                pictures += 1
+        text = " ".join(texts)
+        out.append(
+            {
+                "number": number,
+                "heading": section["heading"],
+                "excerpt": text[:220] + ("…" if len(text) > 220 else ""),
+                "words": len(text.split()),
+                "pictures": pictures,
+                "field": form[f"section_{number}"],
+            }
+        )
+    return out
+
+
+def _lists(row: ImportPreview) -> list[dict]:
+    blocks, plan = row.blocks, row.plan
+    out = []
+    for number, candidate in enumerate(plan["lists"]):
+        section = plan["sections"][candidate["section"]]
+        out.append(
+            {
+                "value": str(number),
+                "section": section["heading"],
+                "count": len(candidate["items"]),
+                "first": [blocks[i]["text"][:90] for i in candidate["items"][:3]],
+            }
+        )
+    return out
+
+
+class ImportPictureView(PreviewMixin, View):
+    """A picture of a preview, for its author to describe."""
+
+    def get(self, request, pk, token):
+        picture = self.row.pictures.get(str(token))
+        if picture is None:
+            raise Http404(_("There is no such picture."))
+        return _stored(
+            picture["path"], "image/jpeg" if picture["format"] == "JPEG" else "image/png"
+        )

@@ -5,9 +5,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ... import permissions
-from ...importing import import_many
+from ... import importing, permissions
+from ...importing import ELEMENT_LABELS, import_many
 from ...models import Category, User
+from ...services import ServiceError
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", help="The .docx files to import.")
-        parser.add_argument("--category", required=True, help="The category's name.")
+        parser.add_argument("--category", help="The category's name (needed unless --dry-run).")
         parser.add_argument(
             "--owner",
             help="Username of the supervisor who owns them (needed when there are several).",
@@ -26,8 +27,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--by", help="Username recorded as importing them (default: the owner)."
         )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Only print how each file would be read (sections, steps, notes); store nothing.",
+        )
 
     def handle(self, *args, **options):
+        if options["dry_run"]:
+            return self._dry_run(options["files"])
+        if not options["category"]:
+            raise CommandError("Say which category the procedures go in: --category NAME.")
         category = Category.objects.filter(name__iexact=options["category"]).first()
         if category is None:
             names = ", ".join(Category.objects.order_by("name").values_list("name", flat=True))
@@ -63,6 +73,42 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(outcomes) - failed} imported, {failed} refused.")
         if failed:
             raise CommandError(f"{failed} file(s) were not imported.")
+
+    def _dry_run(self, names: list[str]) -> None:
+        failed = 0
+        for name in names:
+            path = Path(name)
+            if not path.is_file():
+                raise CommandError(f"{name} is not a file.")
+            try:
+                plan, built = importing.dry_run(
+                    data=path.read_bytes(), name=path.name, limit=settings.SOPDESK_IMPORT_MAX_BYTES
+                )
+            except ServiceError as error:
+                failed += 1
+                self.stderr.write(f"REFUSED  {path.name}: {error.message}")
+                continue
+            self.stdout.write(f"FILE     {path.name}")
+            self.stdout.write(
+                f"title    {built.title}" + (f"  (code {built.code})" if built.code else "")
+            )
+            for section in plan.sections:
+                heading = section.heading or "(text before the first section title)"
+                self.stdout.write(
+                    f"section  {heading[:60]!s:60} → {ELEMENT_LABELS[section.element]}"
+                )
+            if plan.steps is None:
+                self.stdout.write("steps    none")
+            else:
+                source = plan.sections[plan.lists[plan.steps].section].heading or "(start)"
+                self.stdout.write(f"steps    {len(built.steps)} from “{source[:60]}”")
+            for step in built.steps:
+                first = " ".join(step.text.split())[:70]
+                self.stdout.write(f"         {'  ' * (step.level - 1)}- {first}")
+            for note in built.notes:
+                self.stdout.write(f"check    {note}")
+        if failed:
+            raise CommandError(f"{failed} file(s) could not be read.")
 
     def _user(self, username: str) -> User:
         user = User.objects.filter(username=username, is_active=True).first()

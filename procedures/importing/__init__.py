@@ -1,0 +1,403 @@
+"""Importing an existing procedure from Word: one .docx → a preview the author checks → a new
+procedure with a first draft.
+
+    .docx ─docx_reader─▶ blocks (paragraphs with their style, boldness, capitals and list;
+    pictures; tables; formulas) ─structure.analyse─▶ title, sections with their element, the
+    lists that may be the steps ─the author's choices─▶ structure.build ─▶ the draft.
+
+Reading runs in a child process with time and memory limits (no file can hold a worker); the
+preview is kept (ImportPreview: JSON and the pictures in the file store) so that "Create the
+draft" makes exactly what the preview showed, on whichever server. A file that is not a .docx,
+is encrypted or too large is refused with the reason and nothing is kept.
+"""
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from .. import files, services
+from ..content import DraftContent
+from ..models import (
+    Category,
+    DocumentImport,
+    ImportPreview,
+    Procedure,
+    Revision,
+    User,
+    code_validator,
+)
+from ..rendering import sandbox
+from ..services import ServiceError, TextRefused
+from ..steps import normalise
+from ..uploads import CleanImage, unpacked_within
+from . import docx_reader, structure
+from .names import ELEMENT_LABELS, element_for, normalise_heading
+from .structure import MAX_STEPS, OMIT, Plan
+
+__all__ = [
+    "ELEMENT_LABELS",
+    "MAX_STEPS",
+    "OMIT",
+    "ImportRefused",
+    "Outcome",
+    "check_file",
+    "create_from_preview",
+    "discard",
+    "dry_run",
+    "element_for",
+    "import_docx",
+    "import_many",
+    "normalise_heading",
+    "preview",
+    "summary",
+]
+
+StepFormat = Revision.StepFormat
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class ImportRefused(ServiceError):
+    pass
+
+
+def check_file(data: bytes, *, name: str, limit: int) -> None:
+    """Refuse, with the reason, what is not a readable .docx of acceptable size."""
+    if len(data) > limit:
+        raise ImportRefused(
+            _("%(name)s is larger than %(limit)d MB: split it or remove large pictures.")
+            % {"name": name, "limit": limit // (1024 * 1024)}
+        )
+    if data.startswith(_OLE_MAGIC):
+        raise ImportRefused(
+            _(
+                "%(name)s is password-protected, or an old Word 97–2003 .doc: remove the password "
+                "or save it as a .docx in Word, then import it again."
+            )
+            % {"name": name}
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            within = unpacked_within(archive, settings.SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
+        raise ImportRefused(
+            _("%(name)s is not a Word .docx file (or it is damaged).") % {"name": name}
+        ) from error
+    if "word/document.xml" not in names:
+        raise ImportRefused(
+            _("%(name)s is not a Word .docx file: it holds no Word document.") % {"name": name}
+        )
+    if not within:
+        raise ImportRefused(
+            _("%(name)s would unpack to more than %(limit)s (or is damaged) and was refused.")
+            % {
+                "name": name,
+                "limit": filesizeformat(settings.SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES),
+            }
+        )
+
+
+def _stem(name: str) -> str:
+    return unicodedata.normalize("NFC", PurePath(name).stem)
+
+
+def _read(data: bytes, name: str) -> tuple[docx_reader.Read, dict]:
+    try:
+        read = docx_reader.read(data)
+    except Exception as error:  # noqa: BLE001 - any failure to read is the file's problem
+        raise ImportRefused(
+            _("%(name)s could not be read as a Word document.") % {"name": name}
+        ) from error
+    plan = structure.analyse(read.blocks, core_title=read.core_title, file_stem=_stem(name))
+    return read, plan.as_json()
+
+
+def _read_bounded(data: bytes, name: str) -> tuple[docx_reader.Read, dict]:
+    try:  # in a child process with time and memory limits: no file can hold this worker
+        return sandbox.run(_read, data, name, timeout=settings.SOPDESK_IMPORT_TIMEOUT)
+    except sandbox.RenderRefused as refused:
+        raise ImportRefused(
+            _("%(name)s could not be read: %(reason)s Split it into smaller documents.")
+            % {"name": name, "reason": refused.message}
+        ) from None
+
+
+def _staged_path(preview_id, token: str, clean_format: str) -> str:
+    extension = "jpg" if clean_format == "JPEG" else "png"
+    return f"imports/{preview_id}/{token}.{extension}"
+
+
+def preview(
+    *, data: bytes, name: str, category: Category, owner: User, uploaded_by: User, limit: int
+) -> ImportPreview:
+    """A Word file → its preview, kept for its author (nothing else is created)."""
+    name = unicodedata.normalize("NFC", name)
+    check_file(data, name=name, limit=limit)
+    read, plan = _read_bounded(data, name)
+    if not read.blocks:
+        raise ImportRefused(_("%(name)s holds no text to import.") % {"name": name})
+    row = ImportPreview(
+        source_name=name[:255],
+        uploaded_by=uploaded_by,
+        owner=owner,
+        category=category,
+        core_title=read.core_title[:500],
+        blocks=read.blocks,
+        plan=plan,
+        refused_pictures=read.refused_pictures,
+    )
+    stored = []
+    try:
+        for token, clean in read.images.items():
+            path = default_storage.save(
+                _staged_path(row.id, token, clean.format), ContentFile(clean.data)
+            )
+            stored.append(path)
+            row.pictures[token] = read.descriptions[token] | {
+                "path": path,
+                "format": clean.format,
+                "width": clean.width,
+                "height": clean.height,
+            }
+        row.save()
+    except Exception:
+        for path in stored:
+            default_storage.delete(path)
+        raise
+    return row
+
+
+def default_choices(row: ImportPreview) -> dict:
+    plan = row.plan
+    return {
+        "title": plan["title"],
+        "sections": {n: s["element"] for n, s in enumerate(plan["sections"])},
+        "steps": plan["steps"],
+        "descriptions": {t: p["text"] for t, p in row.pictures.items()},
+    }
+
+
+def _clean_image(meta: dict) -> CleanImage:
+    with default_storage.open(meta["path"], "rb") as handle:
+        data = handle.read()
+    return CleanImage(data=data, format=meta["format"], width=meta["width"], height=meta["height"])
+
+
+def _image_url(row: ImportPreview):
+    def url(token: str) -> str:
+        meta = row.pictures[token]
+        return files.image_url(
+            token, CleanImage(b"", meta["format"], meta["width"], meta["height"])
+        )
+
+    return url
+
+
+def summary(row: ImportPreview, choices: dict) -> structure.Built:
+    """What "Create the draft" would make of this preview with these choices."""
+    return structure.build(
+        row.blocks,
+        Plan.from_json(row.plan),
+        choices=choices,
+        descriptions=choices.get("descriptions", {}),
+        image_url=_image_url(row),
+        file_stem=_stem(row.source_name),
+    )
+
+
+def content_of(built: structure.Built) -> DraftContent:
+    fields = {key: "\n\n".join(parts) for key, parts in built.text.items()}
+    return DraftContent(fields=fields, steps=built.steps, measures=built.measures)
+
+
+def step_format(built: structure.Built) -> str:
+    return StepFormat.HIERARCHICAL if any(s.level > 1 for s in built.steps) else StepFormat.SIMPLE
+
+
+def problems(row: ImportPreview, choices: dict) -> list[str]:
+    """What would stop the draft from being created as chosen (too long, unreadable text)."""
+    built = summary(row, choices)
+    content = content_of(built)
+    return services.unrenderable(content.fields, normalise(step_format(built), content.steps))
+
+
+def dry_run(*, data: bytes, name: str, limit: int) -> tuple[Plan, structure.Built]:
+    """How the importer reads a file, storing nothing (the command line's --dry-run)."""
+    name = unicodedata.normalize("NFC", name)
+    check_file(data, name=name, limit=limit)
+    read, plan = _read_bounded(data, name)
+    built = structure.build(
+        read.blocks,
+        Plan.from_json(plan),
+        choices={},
+        descriptions={t: d["text"] for t, d in read.descriptions.items()},
+        image_url=lambda token: f"/images/{token}.png",
+        file_stem=_stem(name),
+    )
+    return Plan.from_json(plan), built
+
+
+def next_code(category: Category) -> str:
+    """A free code for an imported procedure: the category's initials and the next number."""
+    plain = unicodedata.normalize("NFKD", category.name).encode("ascii", "ignore").decode()
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", plain)).upper()[:6]
+    prefix = initials if initials and initials[0].isalpha() else "SOP"
+    taken = set(
+        Procedure.objects.filter(code__istartswith=prefix + "-").values_list("code", flat=True)
+    )
+    number = 1
+    while f"{prefix}-{number:03d}" in taken:
+        number += 1
+    return f"{prefix}-{number:03d}"
+
+
+def _code(built: structure.Built, category: Category) -> str:
+    code = built.code
+    if code and Procedure.objects.by_code(code).exists():
+        built.notes.append(
+            _("The code %(code)s in the document is taken: the procedure got a new code.")
+            % {"code": code}
+        )
+        code = ""
+    try:
+        if code:
+            code_validator(code)
+    except Exception:  # noqa: BLE001 - a code from the file that SOP Desk cannot use
+        code = ""
+    return code or next_code(category)
+
+
+def create_from_preview(*, preview: ImportPreview, user: User, choices: dict) -> Revision:
+    """A preview and the author's choices → a new procedure whose revision 1 is a draft of
+    exactly what the preview showed, with its import report; the preview is then gone.
+    Refuses (ImportRefused, or services' errors) creating nothing."""
+    if user.pk not in (preview.uploaded_by_id, preview.owner_id):
+        raise services.NotAllowed(_("This import belongs to someone else."))
+    built = summary(preview, choices)
+    content = content_of(built)
+    if not built.title.strip():
+        raise ImportRefused(_("Give the procedure a title."))
+    if content.fields.get("change_summary"):
+        built.notes.append(
+            _("The document's revision history was put in the change summary: shorten it.")
+        )
+    if preview.refused_pictures:
+        built.notes.append(
+            _("%(count)d pictures could not be read and were left out (after %(where)s).")
+            % {
+                "count": len(preview.refused_pictures),
+                "where": "; ".join(f"“…{w}”" for w in preview.refused_pictures[:5]),
+            }
+        )
+    with transaction.atomic():
+        locked = ImportPreview.objects.select_for_update().filter(pk=preview.pk).first()
+        if locked is None:
+            raise ImportRefused(_("This import was already used or discarded."))
+        try:
+            revision = services.create_procedure(
+                code=_code(built, preview.category),
+                title=built.title,
+                category=preview.category,
+                owner=preview.owner,
+                step_format=step_format(built),
+                review_interval_months=12,
+                created_by=user,
+                content=content,
+                reason=_("Imported from %(file)s") % {"file": preview.source_name},
+            )
+        except TextRefused as refused:
+            raise ImportRefused(refused.message) from refused
+        for token in built.images:
+            files.store_image(
+                revision=revision,
+                user=user,
+                clean=_clean_image(preview.pictures[token]),
+                token=token,
+                name=preview.source_name,
+            )
+        DocumentImport.objects.create(
+            revision=revision,
+            source_name=preview.source_name,
+            imported_by=user,
+            notes=built.notes,
+        )
+        paths = [p["path"] for p in preview.pictures.values()]
+        locked.delete()
+        transaction.on_commit(lambda: _delete_files(paths))
+    return revision
+
+
+def _delete_files(paths: list[str]) -> None:
+    for path in paths:
+        default_storage.delete(path)
+
+
+def discard(*, preview: ImportPreview, user: User) -> None:
+    """A preview its author no longer wants → gone, with its pictures."""
+    if user.pk not in (preview.uploaded_by_id, preview.owner_id):
+        raise services.NotAllowed(_("This import belongs to someone else."))
+    paths = [p["path"] for p in preview.pictures.values()]
+    ImportPreview.objects.filter(pk=preview.pk).delete()
+    transaction.on_commit(lambda: _delete_files(paths))
+
+
+@dataclass
+class Outcome:
+    name: str
+    revision: Revision | None = None
+    preview: ImportPreview | None = None
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def import_docx(
+    *, data: bytes, name: str, category: Category, owner: User, created_by: User, limit: int
+) -> Outcome:
+    """A Word file → a new procedure whose revision 1 is a draft as the importer reads it
+    (no preview: the command line), with the import report. Refuses creating nothing."""
+    row = preview(
+        data=data, name=name, category=category, owner=owner, uploaded_by=created_by, limit=limit
+    )
+    try:
+        revision = create_from_preview(preview=row, user=created_by, choices=default_choices(row))
+    except Exception:
+        discard(preview=row, user=created_by)
+        raise
+    return Outcome(name=name, revision=revision, notes=revision.import_report.notes)
+
+
+def import_many(
+    uploads: list[tuple[str, bytes]],
+    *,
+    category: Category,
+    owner: User,
+    created_by: User,
+    limit: int,
+) -> list[Outcome]:
+    """Each file on its own: the good ones are imported, each refusal says why."""
+    outcomes = []
+    for name, data in uploads:
+        try:
+            outcomes.append(
+                import_docx(
+                    data=data,
+                    name=name,
+                    category=category,
+                    owner=owner,
+                    created_by=created_by,
+                    limit=limit,
+                )
+            )
+        except ServiceError as error:
+            outcomes.append(Outcome(name=name, error=error.message))
+    return outcomes

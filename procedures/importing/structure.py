@@ -1,0 +1,585 @@
+"""The blocks of a Word file → its structure (title, sections, the lists that may be the steps),
+and that structure with the author's choices → the content of a first draft. Pure functions:
+no database, no storage, so the preview and the draft it creates come from the same code.
+
+Real files rarely use heading styles: a section title is a heading style, or a short
+paragraph that is bold, in capitals or outline-numbered, or that is the name of an element.
+Steps are any list (numbered or bulleted) or hand-numbered paragraphs ("1)", "3/1", "2.")
+under the procedure's section — or, when no section is called so, the longest list of short
+lines in the document. Pictures and explanatory paragraphs between steps belong to the step
+before them.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..content import MeasureData
+from ..steps import MAX_LEVEL, StepData
+from .names import ELEMENT_LABELS, TEXT_FIELD, element_for, normalise_heading
+
+MAX_STEPS = 300  # what the editor takes
+MAX_STEP_CHARS = 2000
+OMIT = "omit"
+ELEMENTS = tuple(ELEMENT_LABELS)
+# A list may be interrupted by this many paragraphs (or tables) and go on.
+_GAP = 3
+# "1)", "2.", "3/1", "4.2.1", "a)" typed by hand at the start of a paragraph.
+_HAND_NUMBER = re.compile(r"^\s*(\d{1,2}(?:[./]\d{1,2}){0,3})([.)]|(?=\s)|(?<=\d)(?=[A-Za-z]))\s*")
+_LETTER_NUMBER = re.compile(r"^\s*([a-h])\)\s+")
+# A phase: "1er étape :", "2ème étape", "Étape 3 -", "Step 2:", "Langkah 1", "1. lépés", "Phase 1".
+_PHASE = re.compile(
+    r"(?i)^\s*(?:(?:\d{1,2}\s*(?:er|ère|re|e|ème|eme|è|st|nd|rd|th)?\.?\s*"
+    r"(?:étape|etape|phase|step|stage|lépés|fázis|szakasz|tahap|langkah))"
+    r"|(?:étape|etape|phase|step|stage|tahap|langkah|fázis)\s*\d{1,2}(?!\d))\s*[:.\-–—]?\s*"
+)
+_NOT_TITLES = {"general", "généralités", "introduction", "umum", "általános", "contents"}
+_CORE_TITLE_JUNK = re.compile(
+    r"(?i)^(document\d*|doc\d*|title|titre|untitled|sans titre|microsoft word.*|"
+    r"template|modèle|sablon|templat|.*\.docx?)$"
+)
+_CODE_IN_TEXT = re.compile(r"\b([A-Z][A-Z0-9]{0,9}(?:-[A-Z0-9]{1,10}){1,4})\b")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _is_phase(block: dict) -> bool:
+    return (
+        block["k"] == "p"
+        and not block["list"]
+        and bool(_PHASE.match(block["text"]))
+        and _words(block["text"]) <= 14
+    )
+
+
+def _hand_number(block: dict) -> str | None:
+    if block["k"] != "p" or block["list"] or block["heading"]:
+        return None
+    text = block["text"]
+    match = _HAND_NUMBER.match(text) or _LETTER_NUMBER.match(text)
+    if not match or not text[match.end() :].strip():
+        return None
+    number = match.group(1)
+    if re.fullmatch(r"\d{3,}", number) or re.fullmatch(r"(19|20)\d\d", number):
+        return None
+    if match.group(0).strip() == number and "." not in number and "/" not in number:
+        return None  # "12 agents answer…": a number in a sentence, not a step's number
+    return number
+
+
+def is_step_like(block: dict) -> bool:
+    return block["k"] == "p" and (
+        bool(block["list"]) or _hand_number(block) is not None or _is_phase(block)
+    )
+
+
+def _is_heading(blocks: list[dict], index: int) -> bool:
+    block = blocks[index]
+    if block["k"] != "p" or block["title"]:
+        return False
+    text = block["text"].strip()
+    if block["heading"]:
+        return True
+    if len(text) > 90 or _words(text) > 12 or _is_phase(block):
+        return False
+    name, exact = element_for(text)
+    if text.endswith((".", ";", ",")) and not (exact and _words(text) <= 6):
+        return False
+    following = next((b for b in blocks[index + 1 : index + 4] if b["k"] == "p"), None)
+    if block["list"]:
+        # An outline-numbered section title is a list paragraph too: it is one when it names an
+        # element or stands out, and the next paragraph is not the next item of its list.
+        next_item = (
+            following is not None
+            and following["list"] is not None
+            and following["list"]["id"] == block["list"]["id"]
+            and following["list"]["lvl"] == block["list"]["lvl"]
+        )
+        return (exact and (block["bold"] or block["caps"] or not next_item)) or (
+            (block["caps"] or block["bold"]) and not next_item and _words(text) <= 8
+        )
+    if exact and _words(text) <= 6:
+        return True
+    return (block["bold"] or block["caps"]) and not text.endswith("?")
+
+
+def _title(blocks: list[dict], core_title: str, file_stem: str) -> tuple[str, int | None]:
+    """(title, index of the block it came from, which is then not content)."""
+    for index, block in enumerate(blocks[:30]):
+        if block["k"] == "p" and block["title"]:
+            return block["text"][:200], index
+    if core_title and not _CORE_TITLE_JUNK.match(core_title.strip()):
+        return core_title[:200], None
+    first = next((i for i, b in enumerate(blocks) if b["k"] == "p"), None)
+    if first is not None:
+        block = blocks[first]
+        text = block["text"].strip()
+        name, exact = element_for(text)
+        if (
+            (block["bold"] or block["caps"] or block["heading"])
+            and not exact
+            and not block["list"]
+            and _words(text) <= 15
+            and not text.endswith(":")
+            and normalise_heading(text) not in _NOT_TITLES
+            and not _is_phase(block)
+        ):
+            return text[:200], first
+    stem = re.sub(r"[_]+", " ", file_stem).strip()
+    stem = re.sub(r"(?i)[\s\-]*(v\d+(\.\d+)*|final|draft|copy|copie)$", "", stem).strip()
+    return (stem[:200] or _("Imported procedure")), None
+
+
+@dataclass
+class Section:
+    start: int  # the heading's block (or the first block, for the text before any heading)
+    end: int
+    heading: str
+    element: str
+    exact: bool
+
+
+def _sections(blocks: list[dict], skip: int | None) -> list[Section]:
+    sections: list[Section] = []
+    heads = [i for i in range(len(blocks)) if i != skip and _is_heading(blocks, i)]
+    if not heads or heads[0] > 0:
+        first_end = heads[0] if heads else len(blocks)
+        if any(b["k"] != "p" or b["text"] for i, b in enumerate(blocks[:first_end]) if i != skip):
+            sections.append(Section(0, first_end, "", "purpose", False))
+    current = "purpose"
+    for number, start in enumerate(heads):
+        end = heads[number + 1] if number + 1 < len(heads) else len(blocks)
+        text = blocks[start]["text"]
+        element, exact = element_for(text)
+        if element is None:
+            element = current
+        current = element
+        sections.append(Section(start, end, text[:200], element, exact))
+    return sections
+
+
+@dataclass
+class Candidate:
+    """A run of step-like paragraphs in one section: maybe the steps."""
+
+    section: int
+    items: list[int]
+    start: int
+    end: int  # after the last item
+    score: float = 0.0
+
+
+def _candidates(blocks: list[dict], sections: list[Section], skip: int | None) -> list[Candidate]:
+    found = []
+    for number, section in enumerate(sections):
+        first = section.start + (1 if section.heading else 0)
+        runs: list[list[int]] = []
+        gap = 0
+        for index in range(first, section.end):
+            if index == skip:
+                continue
+            block = blocks[index]
+            if is_step_like(block):
+                if runs and gap <= _GAP:
+                    runs[-1].append(index)
+                else:
+                    runs.append([index])
+                gap = 0
+            elif block["k"] in ("p", "table"):
+                gap += 1
+        if section.element == "procedure" and len(runs) > 1:
+            runs = [[i for run in runs for i in run]]  # the procedure's section: all its lists
+        for run in runs:
+            if len(run) >= 2 or section.element == "procedure":
+                end = run[-1] + 1
+                while end < section.end and blocks[end]["k"] in ("pic", "obj"):
+                    end += 1  # the last step's screenshot is the last step's
+                found.append(Candidate(number, run, run[0], end))
+    for candidate in found:
+        texts = [blocks[i]["text"] for i in candidate.items]
+        short = sum(1 for t in texts if _words(t) <= 40 and not t.rstrip().endswith(":"))
+        weight = {"procedure": 3.0, "purpose": 0.6, "scope": 0.5, "responsibilities": 0.5}
+        candidate.score = short * weight.get(sections[candidate.section].element, 0.8)
+    return found
+
+
+@dataclass
+class Plan:
+    """The structure found, and the author's choices (the defaults are the importer's)."""
+
+    title: str
+    title_block: int | None
+    sections: list[Section]
+    lists: list[Candidate]
+    steps: int | None  # index in lists, or None
+    choices: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "title": self.title,
+            "title_block": self.title_block,
+            "sections": [s.__dict__ for s in self.sections],
+            "lists": [c.__dict__ for c in self.lists],
+            "steps": self.steps,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Plan":
+        return cls(
+            title=data["title"],
+            title_block=data["title_block"],
+            sections=[Section(**s) for s in data["sections"]],
+            lists=[Candidate(**c) for c in data["lists"]],
+            steps=data["steps"],
+        )
+
+
+def analyse(blocks: list[dict], *, core_title: str, file_stem: str) -> Plan:
+    """The importer's reading of a document: its title, its sections each with the element it
+    seems to be, the lists that could be the steps and the one it would take."""
+    title, title_block = _title(blocks, core_title, file_stem)
+    sections = _sections(blocks, title_block)
+    lists = _candidates(blocks, sections, title_block)
+    steps = None
+    in_procedure = [n for n, c in enumerate(lists) if sections[c.section].element == "procedure"]
+    if in_procedure:
+        steps = max(in_procedure, key=lambda n: (lists[n].score, -n))
+    elif lists:
+        best = max(range(len(lists)), key=lambda n: (lists[n].score, -n))
+        if len(lists[best].items) >= 3:
+            steps = best
+    return Plan(title, title_block, sections, lists, steps)
+
+
+# -- building the draft --------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    title: str
+    code: str
+    text: dict[str, list[str]]
+    steps: list[StepData]
+    measures: list[MeasureData]
+    images: list[str]  # the tokens of the pictures the draft shows
+    notes: list[str]
+    undescribed: int = 0
+
+
+def image_markdown(token: str, description: str, url) -> str:
+    return f"![{description}]({url(token)})"
+
+
+def _step_text(block: dict) -> str:
+    text = block["md"]
+    if _is_phase(block):
+        rest = _PHASE.sub("", block["text"], count=1).strip()
+        return _escape_plain(rest) if rest else text
+    number = _hand_number(block)
+    if number is not None:
+        stripped = _HAND_NUMBER.match(text) or _LETTER_NUMBER.match(text)
+        if stripped:
+            return text[stripped.end() :].lstrip()
+        return re.sub(r"^\s*\S+\s*", "", text)
+    return text
+
+
+def _escape_plain(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]|])", r"\\\1", text).replace("<", "&lt;")
+
+
+def _raw_levels(blocks: list[dict], items: list[int]) -> list[int]:
+    """Each item's depth: Word's list level, the parts of a hand number (3/1 is under 3),
+    one more under a phase, bullets under a numbered step one more than it."""
+    levels = []
+    phase_seen = False
+    last_numbered: tuple[str, int] | None = None  # (list id, level) of the last numbered step
+    for index in items:
+        block = blocks[index]
+        if _is_phase(block):
+            phase_seen = True
+            levels.append(1)
+            last_numbered = None
+            continue
+        base = 2 if phase_seen else 1
+        number = _hand_number(block)
+        if number is not None:
+            depth = len(re.split(r"[./]", number))
+            levels.append(base + depth - 1)
+            last_numbered = ("hand", base + depth - 1)
+            continue
+        listing = block["list"]
+        level = base + listing["lvl"]
+        if listing["fmt"] == "bullet" and last_numbered and last_numbered[0] != listing["id"]:
+            level = max(level, last_numbered[1] + 1 + listing["lvl"])
+        elif listing["fmt"] != "bullet":
+            last_numbered = (listing["id"], level)
+        levels.append(level)
+    return levels
+
+
+def _normalised(levels: list[int]) -> tuple[list[int], bool]:
+    out, flattened, previous = [], False, 0
+    lowest = min(levels, default=1)
+    for level in levels:
+        level = level - lowest + 1
+        fixed = max(1, min(level, previous + 1, MAX_LEVEL))
+        flattened |= fixed != level and level > MAX_LEVEL
+        out.append(fixed)
+        previous = fixed
+    return out, flattened
+
+
+def build(
+    blocks: list[dict],
+    plan: Plan,
+    *,
+    choices: dict,
+    descriptions: dict[str, str],
+    image_url,
+    file_stem: str,
+) -> Built:
+    """The structure and the author's choices → the text of each element, the steps, the
+    measures, the pictures shown and what the author should check (the import report).
+
+    choices: {"title": str, "sections": {index: element or OMIT}, "steps": list index or None}"""
+    title = " ".join((choices.get("title") or plan.title).split())[:200] or plan.title
+    mapping = {
+        n: choices.get("sections", {}).get(n, s.element) for n, s in enumerate(plan.sections)
+    }
+    chosen = choices.get("steps", plan.steps)
+    steps_list = plan.lists[chosen] if chosen is not None and chosen < len(plan.lists) else None
+    built = Built(title, "", {}, [], [], [], [])
+    used_images: set[str] = set()
+    formulas: list[str] = []
+    objects: list[str] = []
+    omitted_formulas = 0
+
+    def picture(token: str) -> str:
+        used_images.add(token)
+        return image_markdown(token, descriptions.get(token, ""), image_url)
+
+    def add(element: str, markdown: str) -> None:
+        if markdown.strip():
+            built.text.setdefault(TEXT_FIELD.get(element, element), []).append(markdown.strip())
+
+    def block_markdown(block: dict) -> str:
+        nonlocal omitted_formulas
+        if block["k"] == "p":
+            return block["md"]
+        if block["k"] == "table":
+            return block["md"]
+        if block["k"] == "pic":
+            return picture(block["img"])
+        if block["k"] == "obj":
+            where = block["before"][-60:] or _("the start of its section")
+            (formulas if block["kind"] == "formula" else objects).append(where)
+            if block["img"]:
+                return picture(block["img"])
+            omitted_formulas += 1
+            return (
+                (
+                    _("[Formula left out: see the original document]")
+                    if block["kind"] == "formula"
+                    else _("[Object left out: see the original document]")
+                )
+                .replace("[", "\\[")
+                .replace("]", "\\]")
+            )
+        return ""
+
+    step_items = set(steps_list.items) if steps_list else set()
+    step_levels = {}
+    if steps_list:
+        levels, flattened = _normalised(_raw_levels(blocks, steps_list.items))
+        step_levels = dict(zip(steps_list.items, levels, strict=True))
+        if flattened:
+            built.notes.append(
+                _("Lists nested more than %(levels)d deep were flattened to level %(levels)d.")
+                % {"levels": MAX_LEVEL}
+            )
+    steps_omitted = steps_list is not None and mapping.get(steps_list.section) == OMIT
+    current_step: list[str] | None = None
+    step_texts: list[tuple[int, list[str]]] = []
+    for number, section in enumerate(plan.sections):
+        element = mapping[number]
+        if element == OMIT:
+            continue
+        if section.heading and not section.exact:
+            add(element, "### " + _escape_plain(section.heading))
+        first = section.start + (1 if section.heading else 0)
+        for index in range(first, section.end):
+            if index == plan.title_block:
+                continue
+            block = blocks[index]
+            in_span = steps_list is not None and steps_list.start <= index < steps_list.end
+            if index in step_items and not steps_omitted:
+                current_step = [_step_text(block)]
+                step_texts.append((step_levels[index], current_step))
+                continue
+            if in_span and current_step is not None and not steps_omitted:
+                current_step.append(block_markdown(block))  # belongs to the step before it
+                continue
+            if not in_span:
+                current_step = None
+            if element == "measures" and block["k"] == "table" and _measures(block, built):
+                continue
+            add(element, block_markdown(block))
+    for level, parts in step_texts:
+        text = "\n\n".join(p for p in parts if p.strip()).strip()
+        if not text:
+            continue
+        if len(text) > MAX_STEP_CHARS:
+            built.notes.append(
+                _("Step “%(start)s…” was longer than %(limit)d characters and was shortened.")
+                % {"start": _preview(text), "limit": MAX_STEP_CHARS}
+            )
+            text = text[:MAX_STEP_CHARS]
+        if len(built.steps) >= MAX_STEPS:
+            built.notes.append(
+                _("Only the first %(count)d steps were kept: split the procedure.")
+                % {"count": MAX_STEPS}
+            )
+            break
+        built.steps.append(StepData(key=f"i{len(built.steps) + 1}", text=text, level=level))
+    built.images = sorted(used_images)
+    built.undescribed = sum(1 for t in used_images if not descriptions.get(t, "").strip())
+    _report(built, plan, mapping, steps_list, formulas, objects, omitted_formulas)
+    found = (
+        _CODE_IN_TEXT.search(built.title)
+        or _CODE_IN_TEXT.search(plan.title)
+        or _CODE_IN_TEXT.search(file_stem.upper())
+    )
+    if found:
+        built.code = found.group(1)
+        built.title = built.title.replace(found.group(1), "").strip(" -–—:") or built.title
+    return built
+
+
+def _preview(text: str) -> str:
+    return " ".join(text.split())[:40]
+
+
+def _measures(table: dict, built: Built) -> bool:
+    rows = [r for r in table["rows"] if any(r)]
+    if not rows or max(len(r) for r in rows) < 2:
+        return False
+    header = " ".join(rows[0]).lower()
+    if any(
+        w in header
+        for w in ("measure", "target", "kpi", "indikator", "mesure", "cible", "mutató", "cél")
+    ):
+        rows = rows[1:]
+    before = len(built.measures)
+    for row in rows:
+        cells = (row + ["", "", "", ""])[:4]
+        if cells[0] and cells[1]:
+            built.measures.append(
+                MeasureData(
+                    name=cells[0][:200],
+                    target=cells[1][:200],
+                    method=cells[2][:300],
+                    frequency=cells[3][:100],
+                )
+            )
+    count = len(built.measures) - before
+    built.notes.append(
+        ngettext(
+            "%(count)d performance measure was read from a table: check its target.",
+            "%(count)d performance measures were read from a table: check their targets.",
+            count,
+        )
+        % {"count": count}
+    )
+    return True
+
+
+def _report(built, plan, mapping, steps_list, formulas, objects, omitted) -> None:
+    headings = [s for s in plan.sections if s.heading]
+    if not headings:
+        built.notes.insert(0, _("No section titles found: everything is in 1. Purpose."))
+    else:
+        for number, section in enumerate(plan.sections):
+            element = mapping[number]
+            label = ELEMENT_LABELS[element] if element != OMIT else None
+            name = section.heading
+            if not name:
+                built.notes.append(
+                    _("The text before the first section title was left out.")
+                    if element == OMIT
+                    else _("The text before the first section title was put in %(element)s.")
+                    % {"element": label}
+                )
+            elif element == OMIT:
+                built.notes.append(_("“%(section)s” was left out.") % {"section": name[:80]})
+            elif not section.exact:
+                built.notes.append(
+                    _("“%(section)s” was put in %(element)s.")
+                    % {"section": name[:80], "element": label}
+                )
+    if steps_list is None:
+        built.notes.append(
+            _("No list found for the steps: write them in 4. Procedure (the text is kept there).")
+            if "procedure" in mapping.values()
+            else _("No list found for the steps: write them in 4. Procedure.")
+        )
+    else:
+        built.notes.append(
+            ngettext(
+                "%(count)d step was read from “%(section)s”: check their order and levels.",
+                "%(count)d steps were read from “%(section)s”: check their order and levels.",
+                len(built.steps),
+            )
+            % {
+                "count": len(built.steps),
+                "section": (
+                    plan.sections[steps_list.section].heading
+                    or _("the text before the first section title")
+                )[:80],
+            }
+        )
+    if built.undescribed:
+        built.notes.append(
+            ngettext(
+                "%(count)d picture needs a description: write what it shows between the "
+                "brackets of ![…] before you submit.",
+                "%(count)d pictures need a description: write what each shows between the "
+                "brackets of ![…] before you submit.",
+                built.undescribed,
+            )
+            % {"count": built.undescribed}
+        )
+    for kind, places in (("formula", formulas), ("object", objects)):
+        if not places:
+            continue
+        where = "; ".join(f"“…{p}”" for p in places[:5]) + ("; …" if len(places) > 5 else "")
+        if kind == "formula":
+            message = ngettext(
+                "%(count)d formula was found (after %(where)s): check it against the original.",
+                "%(count)d formulas were found (after %(where)s): check them against the original.",
+                len(places),
+            )
+        else:
+            message = ngettext(
+                "%(count)d embedded object was found (after %(where)s): check it against the "
+                "original.",
+                "%(count)d embedded objects were found (after %(where)s): check them against the "
+                "original.",
+                len(places),
+            )
+        built.notes.append(message % {"count": len(places), "where": where})
+    if omitted:
+        built.notes.append(
+            ngettext(
+                "%(count)d formula or object could not be shown as a picture: a note marks its "
+                "place.",
+                "%(count)d formulas or objects could not be shown as pictures: a note marks each "
+                "place.",
+                omitted,
+            )
+            % {"count": omitted}
+        )
