@@ -279,10 +279,10 @@ class ImportPreviewForm(forms.Form):
             widget=forms.RadioSelect,
         )
         self.pictures = []
-        for token, picture in pictures.items():
+        for number, (token, picture) in enumerate(pictures.items(), start=1):
             name = f"picture_{token}"
             self.fields[name] = forms.CharField(
-                label=_("Description"),
+                label=_("Description of picture %(number)d") % {"number": number},
                 required=False,
                 max_length=300,
                 initial=picture["text"],
