@@ -9,7 +9,7 @@ descriptions cleaned), tables, formulas and embedded objects, each in document o
 A block is a dict, so that an import preview can keep it as JSON:
 
     {"k": "p", "md", "text", "heading": int|None, "title": bool, "bold": bool, "caps": bool,
-     "list": {"id", "lvl", "fmt"} | None}
+     "list": {"id", "lvl", "fmt", "ind": twips | None} | None}
     {"k": "pic", "img": token}
     {"k": "table", "md", "rows": [[cell text]]}
     {"k": "obj", "kind": "formula"|"object", "before": text, "img": token|None}
@@ -77,6 +77,7 @@ class Style:
     outline: int | None = None
     bold: bool | None = None
     caps: bool | None = None
+    indent: int | None = None
     num: tuple[str, int] | None = None
 
 
@@ -103,6 +104,7 @@ class _Reader:
         self.document = self._main_part()
         self.rels = self._rels(self.document)
         self.styles = self._styles()
+        self.indents: dict[str, dict[int, int | None]] = {}
         self.numbering = self._numbering()
         self.last_text = ""
 
@@ -158,6 +160,7 @@ class _Reader:
                 style.outline = int(outline.get(q("w:val")))
             style.bold = _on(element.find("w:rPr/w:b", NS))
             style.caps = _on(element.find("w:rPr/w:caps", NS))
+            style.indent = _indent(element.find("w:pPr", NS))
             num = element.find("w:pPr/w:numPr", NS)
             if num is not None:
                 num_id = num.find("w:numId", NS)
@@ -182,23 +185,27 @@ class _Reader:
         return None
 
     def _numbering(self) -> dict[str, dict[int, str]]:
+        """Each list's format by level (and, in self.indents, its indentation by level)."""
         root = self._xml("word/numbering.xml")
         if root is None:
             return {}
-        abstract = {}
+        abstract, indents = {}, {}
         for element in root.findall("w:abstractNum", NS):
-            levels = {}
+            levels, indent = {}, {}
             for lvl in element.findall("w:lvl", NS):
                 fmt = lvl.find("w:numFmt", NS)
-                levels[int(lvl.get(q("w:ilvl"), "0"))] = (
-                    fmt.get(q("w:val"), "decimal") if fmt is not None else "decimal"
-                )
-            abstract[element.get(q("w:abstractNumId"), "")] = levels
+                level = int(lvl.get(q("w:ilvl"), "0"))
+                levels[level] = fmt.get(q("w:val"), "decimal") if fmt is not None else "decimal"
+                indent[level] = _indent(lvl.find("w:pPr", NS))
+            key = element.get(q("w:abstractNumId"), "")
+            abstract[key], indents[key] = levels, indent
         found = {}
         for num in root.findall("w:num", NS):
             ref = num.find("w:abstractNumId", NS)
             if ref is not None:
-                found[num.get(q("w:numId"), "")] = abstract.get(ref.get(q("w:val"), ""), {})
+                key = ref.get(q("w:val"), "")
+                found[num.get(q("w:numId"), "")] = abstract.get(key, {})
+                self.indents[num.get(q("w:numId"), "")] = indents.get(key, {})
         return found
 
     # -- body ----------------------------------------------------------------------------------
@@ -302,7 +309,7 @@ class _Reader:
 
     def _list(self, ppr: ET.Element | None, style_id: str) -> dict | None:
         num = ppr.find("w:numPr", NS) if ppr is not None else None
-        num_id, level = None, 0
+        num_id, level, direct = None, 0, num is not None
         if num is not None:
             element = num.find("w:numId", NS)
             lvl = num.find("w:ilvl", NS)
@@ -317,7 +324,16 @@ class _Reader:
         fmt = self.numbering.get(num_id, {}).get(level, "decimal")
         if fmt == "none":
             return None
-        return {"id": num_id, "lvl": min(max(level, 0), 8), "fmt": fmt}
+        # How far Word indents it: what tells a list nested under another list (Word's
+        # "List Bullet 2" is a list of its own, indented further) from the next list.
+        numbered = self.indents.get(num_id, {}).get(level)
+        styled = self._style(style_id, "indent")
+        indent = _indent(ppr)
+        if indent is None:
+            indent = numbered if direct and numbered is not None else styled
+        if indent is None:
+            indent = numbered
+        return {"id": num_id, "lvl": min(max(level, 0), 8), "fmt": fmt, "ind": indent}
 
     def _runs(self, element: ET.Element):
         """The runs of a paragraph in reading order, with the hyperlink each is in."""
@@ -476,6 +492,18 @@ class _Reader:
 
     def _emit_found(self, found: list[dict]) -> None:
         self.out.blocks.extend(found)
+
+
+def _indent(ppr: ET.Element | None) -> int | None:
+    """A paragraph's (or style's, or list level's) left indentation in twips, if it sets one."""
+    ind = ppr.find("w:ind", NS) if ppr is not None else None
+    if ind is None:
+        return None
+    value = ind.get(q("w:left")) or ind.get(q("w:start"))
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _typed_in_capitals(text: str) -> bool:

@@ -109,6 +109,24 @@ def normalise_heading(text: str) -> str:
     return text.strip(" :.-–—").lower().replace("’", "'")
 
 
+def is_element_name(heading: str) -> bool:
+    """Whether a heading is exactly one of the elements' names (no spelling comparison)."""
+    name = normalise_heading(heading)
+    return any(name in names for names in ELEMENT_NAMES.values())
+
+
+def _closest(name: str, names: tuple[str, ...]) -> float:
+    """The best spelling ratio of `name` against `names`; the cheap upper bounds skip the
+    names that cannot beat the best so far (the full ratio is what a long document's
+    headings spend their time on)."""
+    best = 0.0
+    for other in names:
+        matcher = difflib.SequenceMatcher(None, name, other)
+        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+            best = max(best, matcher.ratio())
+    return best
+
+
 def element_for(heading: str) -> tuple[str | None, bool]:
     """(element, exact) for a heading: its name in one of the four languages, or the closest
     by words and spelling; (None, False) when nothing is close."""
@@ -117,15 +135,22 @@ def element_for(heading: str) -> tuple[str | None, bool]:
         if name in names:
             return element, True
     words = set(re.findall(r"\w+", name))
-    best, best_score = None, 0.0
+    best, best_rank = None, (0.0, 0.0)
     for element, names in ELEMENT_NAMES.items():
-        score = max(difflib.SequenceMatcher(None, name, n).ratio() for n in names)
+        spelling = _closest(name, names)
         name_words = {w for n in names for w in re.findall(r"\w+", n) if len(w) > 3}
         hints = set(ELEMENT_HINTS.get(element, ()))
+        score = spelling
+        # A word of the element's names, then a word that points to it, outweigh a spelling
+        # close to another element's name ("Overview" is not a misspelt "Review"); between
+        # equals, the closer spelling wins.
         if words & name_words:
-            score = max(score, 0.8)
-        if any(w.startswith(h) or h.startswith(w) for w in words for h in hints if len(w) > 2):
+            score = max(score, 0.92)
+        if words & hints:
+            score = max(score, 0.9)
+        elif any(w.startswith(h) or h.startswith(w) for w in words for h in hints if len(w) > 2):
             score = max(score, 0.7)
-        if score > best_score:
-            best, best_score = element, score
+        if (score, spelling) > best_rank:
+            best, best_rank = element, (score, spelling)
+    best_score = best_rank[0]
     return (best, False) if best_score >= 0.7 else (None, False)

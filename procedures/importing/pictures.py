@@ -60,7 +60,14 @@ def clean(raw: str) -> str:
     text = " ".join(" ".join(kept).split()).strip(" .")
     if _is_junk(text):
         return ""
-    # Markdown's image syntax ends at a "]": the description must not hold one.
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """A description as it can stand between the brackets of ![…](…): on one line, without
+    square brackets (Markdown's image ends at a "]" or a blank line, and the rest would show
+    as text), 300 characters at most. For what Word wrote and what the author typed alike."""
+    text = " ".join(unicodedata.normalize("NFC", text or "").split())
     return text.replace("[", "(").replace("]", ")")[:300]
 
 

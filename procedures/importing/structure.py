@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 
 from ..content import MeasureData
 from ..steps import MAX_LEVEL, StepData
-from .names import ELEMENT_LABELS, TEXT_FIELD, element_for, normalise_heading
+from .names import ELEMENT_LABELS, TEXT_FIELD, element_for, is_element_name, normalise_heading
+from .pictures import one_line
 
 MAX_STEPS = 300  # what the editor takes
 MAX_STEP_CHARS = 2000
@@ -86,15 +87,16 @@ def _is_heading(blocks: list[dict], index: int) -> bool:
         return True
     if len(text) > 90 or _words(text) > 12 or _is_phase(block):
         return False
-    name, exact = element_for(text)
+    exact = is_element_name(text)
     if text.endswith((".", ";", ",")) and not (exact and _words(text) <= 6):
         return False
-    following = next((b for b in blocks[index + 1 : index + 4] if b["k"] == "p"), None)
+    following = next((b for b in blocks[index + 1 : index + 4] if b["k"] in ("p", "table")), None)
     if block["list"]:
         # An outline-numbered section title is a list paragraph too: it is one when it names an
         # element or stands out, and the next paragraph is not the next item of its list.
         next_item = (
             following is not None
+            and following["k"] == "p"
             and following["list"] is not None
             and following["list"]["id"] == block["list"]["id"]
             and following["list"]["lvl"] == block["list"]["lvl"]
@@ -112,26 +114,54 @@ def _title(blocks: list[dict], core_title: str, file_stem: str) -> tuple[str, in
     for index, block in enumerate(blocks[:30]):
         if block["k"] == "p" and block["title"]:
             return block["text"][:200], index
+    paragraphs = [i for i, b in enumerate(blocks[:200]) if b["k"] == "p"]
     if core_title and not _CORE_TITLE_JUNK.match(core_title.strip()):
-        return core_title[:200], None
-    first = next((i for i, b in enumerate(blocks) if b["k"] == "p"), None)
+        # The first lines often repeat the file's own title: that line is not content then.
+        same = next((i for i in paragraphs[:5] if _same_text(blocks[i]["text"], core_title)), None)
+        return core_title[:200], same
+    first = paragraphs[0] if paragraphs else None
     if first is not None:
         block = blocks[first]
         text = block["text"].strip()
-        name, exact = element_for(text)
         if (
             (block["bold"] or block["caps"] or block["heading"])
-            and not exact
+            and not is_element_name(text)
             and not block["list"]
             and _words(text) <= 15
             and not text.endswith(":")
             and normalise_heading(text) not in _NOT_TITLES
             and not _is_phase(block)
+            and not _opens_a_section(blocks, first)
         ):
             return text[:200], first
     stem = re.sub(r"[_]+", " ", file_stem).strip()
     stem = re.sub(r"(?i)[\s\-]*(v\d+(\.\d+)*|final|draft|copy|copie)$", "", stem).strip()
     return (stem[:200] or _("Imported procedure")), None
+
+
+def _same_text(one: str, other: str) -> bool:
+    def comparable(text: str) -> str:
+        return " ".join(text.split()).casefold().strip(" .:")
+
+    return comparable(one) == comparable(other)
+
+
+def _opens_a_section(blocks: list[dict], first: int) -> bool:
+    """Whether a bold or capitals first line is the title of the first section rather than of
+    the document: its own text follows it, and later section titles look just like it."""
+    block = blocks[first]
+    following = next((b for b in blocks[first + 1 :] if b["k"] in ("p", "table")), None)
+    if following is None or following["k"] == "table":
+        return False
+    if following["bold"] or following["caps"] or following["heading"] or following["title"]:
+        return False
+    look = (block["bold"], block["caps"], block["heading"])
+    return any(
+        (blocks[i]["bold"], blocks[i]["caps"], blocks[i]["heading"]) == look
+        and _is_heading(blocks, i)
+        for i in range(first + 2, len(blocks))
+        if blocks[i]["k"] == "p"
+    )
 
 
 @dataclass
@@ -178,16 +208,21 @@ def _candidates(blocks: list[dict], sections: list[Section], skip: int | None) -
     for number, section in enumerate(sections):
         first = section.start + (1 if section.heading else 0)
         runs: list[list[int]] = []
+        kinds: set[str] = set()
         gap = 0
         for index in range(first, section.end):
             if index == skip:
                 continue
             block = blocks[index]
             if is_step_like(block):
-                if runs and gap <= _GAP:
+                kind = _list_kind(block)
+                previous = blocks[runs[-1][-1]] if runs else None
+                if runs and gap <= _GAP and (gap == 0 or _goes_on(block, kind, kinds, previous)):
                     runs[-1].append(index)
                 else:
                     runs.append([index])
+                    kinds = set()
+                kinds.add(kind)
                 gap = 0
             elif block["k"] in ("p", "table"):
                 gap += 1
@@ -205,6 +240,30 @@ def _candidates(blocks: list[dict], sections: list[Section], skip: int | None) -
         weight = {"procedure": 3.0, "purpose": 0.6, "scope": 0.5, "responsibilities": 0.5}
         candidate.score = short * weight.get(sections[candidate.section].element, 0.8)
     return found
+
+
+def _list_kind(block: dict) -> str:
+    if block["list"]:
+        return "list " + block["list"]["id"]
+    return "phase" if _is_phase(block) else "hand"
+
+
+def _goes_on(block: dict, kind: str, kinds: set[str], previous: dict) -> bool:
+    """Whether a step-like line after a paragraph or two continues the list before it: the
+    same list (or a phase, or a list under its last item: a deeper level, further indented)
+    does; another list at the same depth, after its own introduction ("Contacts:"), is a
+    list of its own."""
+    listing, above = block["list"], previous["list"]
+    nested = bool(listing) and (
+        listing["lvl"] > 0
+        or (
+            above is not None
+            and listing.get("ind") is not None
+            and above.get("ind") is not None
+            and listing["ind"] >= above["ind"] + _INDENT_STEP
+        )
+    )
+    return kind in kinds or "phase" in kinds or kind == "phase" or nested
 
 
 @dataclass
@@ -294,16 +353,21 @@ def _escape_plain(text: str) -> str:
 
 def _raw_levels(blocks: list[dict], items: list[int]) -> list[int]:
     """Each item's depth: Word's list level, the parts of a hand number (3/1 is under 3),
-    one more under a phase, bullets under a numbered step one more than it."""
+    one more under a phase, a list indented under the item just before it one more than
+    that item (Word's "List Bullet 2"), bullets under a numbered step one more than it."""
     levels = []
     phase_seen = False
     last_numbered: tuple[str, int] | None = None  # (list id, level) of the last numbered step
+    shift: dict[str, int] = {}  # how much deeper than its own levels each list sits
+    listed: list[tuple[int, int | None, int]] = []  # (block, indentation, level) of list items
     for index in items:
         block = blocks[index]
         if _is_phase(block):
             phase_seen = True
             levels.append(1)
             last_numbered = None
+            shift.clear()
+            listed.clear()
             continue
         base = 2 if phase_seen else 1
         number = _hand_number(block)
@@ -311,15 +375,42 @@ def _raw_levels(blocks: list[dict], items: list[int]) -> list[int]:
             depth = len(re.split(r"[./]", number))
             levels.append(base + depth - 1)
             last_numbered = ("hand", base + depth - 1)
+            listed.clear()
             continue
         listing = block["list"]
-        level = base + listing["lvl"]
+        if listing["id"] not in shift:
+            placed = _placed_by_indent(blocks, index, listing.get("ind"), listed)
+            shift[listing["id"]] = 0 if placed is None else placed - base - listing["lvl"]
+        level = base + shift[listing["id"]] + listing["lvl"]
         if listing["fmt"] == "bullet" and last_numbered and last_numbered[0] != listing["id"]:
             level = max(level, last_numbered[1] + 1 + listing["lvl"])
         elif listing["fmt"] != "bullet":
             last_numbered = (listing["id"], level)
+        listed.append((index, listing.get("ind"), level))
         levels.append(level)
     return levels
+
+
+_INDENT_STEP = 180  # twips (an eighth of an inch): less is the same indentation
+
+
+def _placed_by_indent(
+    blocks: list[dict], index: int, indent: int | None, listed: list[tuple[int, int | None, int]]
+) -> int | None:
+    """The level of a list met for the first time, from how Word indents it against the list
+    items just before it: further in than the item right before it (nothing but pictures
+    between them), it is nested under that item; level with an earlier item, it is at that
+    item's level. None when the indentation tells nothing."""
+    if indent is None or not listed:
+        return None
+    before, before_indent, before_level = listed[-1]
+    adjacent = all(b["k"] in ("pic", "obj") for b in blocks[before + 1 : index])
+    if adjacent and before_indent is not None and indent >= before_indent + _INDENT_STEP:
+        return before_level + 1
+    for _index, earlier_indent, earlier_level in reversed(listed):
+        if earlier_indent is not None and abs(earlier_indent - indent) < _INDENT_STEP:
+            return earlier_level
+    return None
 
 
 def _normalised(levels: list[int]) -> tuple[list[int], bool]:
@@ -361,7 +452,7 @@ def build(
 
     def picture(token: str) -> str:
         used_images.add(token)
-        return image_markdown(token, descriptions.get(token, ""), image_url)
+        return image_markdown(token, one_line(descriptions.get(token, "")), image_url)
 
     def add(element: str, markdown: str) -> None:
         if markdown.strip():
@@ -447,7 +538,7 @@ def build(
             break
         built.steps.append(StepData(key=f"i{len(built.steps) + 1}", text=text, level=level))
     built.images = sorted(used_images)
-    built.undescribed = sum(1 for t in used_images if not descriptions.get(t, "").strip())
+    built.undescribed = sum(1 for t in used_images if not one_line(descriptions.get(t, "")))
     _report(built, plan, mapping, steps_list, formulas, objects, omitted_formulas)
     found = (
         _CODE_IN_TEXT.search(built.title)

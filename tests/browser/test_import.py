@@ -73,7 +73,9 @@ def test_supervisor_corrects_the_preview_and_finds_the_steps_in_the_editor(
 
     expect(page.get_by_text("was created as a draft from Lost card.docx")).to_be_visible()
     revision = Revision.objects.get(procedure__owner__username="supervisor")
-    assert revision.scope == "### Background\n\nCard holders who lose their card call the card line."
+    assert (
+        revision.scope == "### Background\n\nCard holders who lose their card call the card line."
+    )
     assert not ImportPreview.objects.exists()
     steps = page.locator("[data-step-row]")
     expect(steps).to_have_count(3)
