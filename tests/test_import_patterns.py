@@ -110,7 +110,7 @@ def test_section_titles_at_the_second_level_of_an_outline_fill_the_elements(supe
 
     revision = _import(supervisor, data).revision
 
-    _assert_elements_filled(revision, purpose=f"### GENERAL PROVISIONS\n\n{fx.PURPOSE}")
+    _assert_elements_filled(revision)  # the empty part title "GENERAL PROVISIONS" adds nothing
     assert _steps(revision) == _flat(fx.STEPS)
 
 
@@ -505,3 +505,96 @@ def test_a_long_policy_imports_without_error(supervisor):
     assert len(revision.ordered_steps()) >= 12
     assert revision.images.count() == 4
     assert not any("need a description" in note for note in outcome.notes)
+
+
+# --- documents cut into numbered sub-sections, titled under a "Standard Operating Procedure" ----
+
+
+def _it_operations_sop() -> bytes:
+    """An IT operations SOP: a generic Title above the real one, numbered heading styles, and a
+    procedure in sub-sections, each with its own numbered list."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Standard Operating Procedure", style="Title")
+    document.add_paragraph("Password reset for contact-center agents")
+    document.add_heading("1 Introduction", 1)
+    document.add_heading("1.1 Purpose", 2)
+    document.add_paragraph("Reset an agent's password without delaying the queue.")
+    document.add_heading("1.2 Scope", 2)
+    document.add_paragraph("Directory and CRM accounts of agents.")
+    document.add_heading("2 Roles and Responsibilities", 1)
+    document.add_paragraph("Service desk analysts reset; team leads confirm identity.")
+    document.add_heading("3 Procedure", 1)
+    document.add_heading("3.1 Verify the request", 2)
+    document.add_paragraph("Confirm the employee number with the team lead.", style="List Number")
+    document.add_paragraph("Check the ticket is assigned to you.", style="List Number")
+    document.add_heading("3.2 Reset the password", 2)
+    document.add_paragraph("Reset it in the directory only on a verified ticket.")
+    document.add_paragraph("Open the directory console.", style="List Number")
+    document.add_paragraph("Choose Reset Password on the account.", style="List Number")
+    document.add_heading("4 References", 1)
+    document.add_paragraph("IT security policy ITS-01.")
+    return fx.save(document)
+
+
+def test_a_procedure_in_numbered_sub_sections_gives_each_its_step_and_its_list_below(supervisor):
+    revision = _import(supervisor, _it_operations_sop()).revision
+
+    assert _steps(revision) == [
+        (1, "Verify the request"),
+        (2, "Confirm the employee number with the team lead."),
+        (2, "Check the ticket is assigned to you."),
+        (1, "Reset the password\n\nReset it in the directory only on a verified ticket."),
+        (2, "Open the directory console."),
+        (2, "Choose Reset Password on the account."),
+    ]
+    assert revision.step_format == "HIERARCHICAL"
+    assert "Verify the request" not in revision.procedure_notes
+
+
+def test_a_generic_title_gives_way_to_the_line_under_it_and_neither_is_content(supervisor):
+    revision = _import(supervisor, _it_operations_sop()).revision
+
+    assert revision.title == "Password reset for contact-center agents"
+    assert "Standard Operating Procedure" not in revision.purpose
+    assert revision.purpose.startswith("Reset an agent's password")
+
+
+def test_an_empty_parent_section_leaves_no_stray_heading(supervisor):
+    revision = _import(supervisor, _it_operations_sop()).revision
+
+    assert "Introduction" not in revision.purpose
+
+
+def test_a_bold_hand_number_leaves_no_stray_bold_marks(supervisor):
+    import docx
+
+    document = docx.Document()
+    fx.bold_line(document, "Handling a billing dispute")
+    fx.bold_line(document, "Procedure")
+    for number, (lead, rest) in enumerate(
+        [("Greet the caller", ", then verify them."), ("Open the invoice", " in the CRM.")], 1
+    ):
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{number}) {lead}").bold = True
+        paragraph.add_run(rest)
+    paragraph = document.add_paragraph()
+    paragraph.add_run("3)").bold = True
+    paragraph.add_run(" Close the call.")
+
+    revision = _import(supervisor, fx.save(document)).revision
+
+    assert [text for _, text in _steps(revision)] == [
+        "**Greet the caller**, then verify them.",
+        "**Open the invoice** in the CRM.",
+        "Close the call.",
+    ]
+
+
+def test_a_description_ending_in_a_backslash_still_shows_as_a_picture(supervisor):
+    from procedures.importing import structure
+
+    markdown = structure.image_markdown("t", "Folder C:\\Data\\", lambda token: "/images/t.png")
+
+    assert markdown == "![Folder C:/Data/](/images/t.png)"  # no "\\]" to escape the bracket

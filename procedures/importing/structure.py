@@ -37,6 +37,19 @@ _PHASE = re.compile(
     r"|(?:étape|etape|phase|step|stage|tahap|langkah|fázis)\s*\d{1,2}(?!\d))\s*[:.\-–—]?\s*"
 )
 _NOT_TITLES = {"general", "généralités", "introduction", "umum", "általános", "contents"}
+# What a document is, written where its title would be ("STANDARD OPERATING PROCEDURE" above
+# "Password reset for agents"): the title is the line after it.
+_DOCUMENT_KINDS = {
+    "standard operating procedure", "standard operating procedures", "sop", "procedure",
+    "operating procedure", "work instruction", "work instructions", "policy", "policy and procedure",
+    "policies and procedures", "process description", "procédure", "mode opératoire",
+    "instruction de travail", "procédure opérationnelle standard", "procédure opérationnelle",
+    "fiche procédure", "prosedur operasional standar", "standar operasional prosedur",
+    "standard operasional prosedur", "pos", "prosedur", "instruksi kerja", "eljárásrend",
+    "munkautasítás", "szabályzat", "eljárás", "standard működési eljárás", "folyamatleírás",
+}  # fmt: skip
+# A section title's own outline number: "3", "3.1", "4.0", "IV".
+_OUTLINE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,4})\.?(?=\s|$)")
 _CORE_TITLE_JUNK = re.compile(
     r"(?i)^(document\d*|doc\d*|title|titre|untitled|sans titre|microsoft word.*|"
     r"template|modèle|sablon|templat|.*\.docx?)$"
@@ -113,7 +126,7 @@ def _title(blocks: list[dict], core_title: str, file_stem: str) -> tuple[str, in
     """(title, index of the block it came from, which is then not content)."""
     for index, block in enumerate(blocks[:30]):
         if block["k"] == "p" and block["title"]:
-            return block["text"][:200], index
+            return _named(blocks, index)
     paragraphs = [i for i, b in enumerate(blocks[:200]) if b["k"] == "p"]
     if core_title and not _CORE_TITLE_JUNK.match(core_title.strip()):
         # The first lines often repeat the file's own title: that line is not content then.
@@ -133,10 +146,43 @@ def _title(blocks: list[dict], core_title: str, file_stem: str) -> tuple[str, in
             and not _is_phase(block)
             and not _opens_a_section(blocks, first)
         ):
-            return text[:200], first
+            return _named(blocks, first)
     stem = re.sub(r"[_]+", " ", file_stem).strip()
     stem = re.sub(r"(?i)[\s\-]*(v\d+(\.\d+)*|final|draft|copy|copie)$", "", stem).strip()
     return (stem[:200] or _("Imported procedure")), None
+
+
+def _named(blocks: list[dict], index: int) -> tuple[str, int]:
+    """The title at `index`, or, when that line only says what kind of document this is
+    ("Standard Operating Procedure"), the short line right after it."""
+    text = blocks[index]["text"].strip()
+    if normalise_heading(text) in _DOCUMENT_KINDS:
+        following = next(
+            (i for i in range(index + 1, min(index + 4, len(blocks))) if blocks[i]["k"] == "p"),
+            None,
+        )
+        if following is not None:
+            line = blocks[following]["text"].strip()
+            if (
+                line
+                and _words(line) <= 15
+                and not line.endswith(":")
+                and not is_element_name(line)
+                and not blocks[following]["list"]
+            ):
+                return line[:200], following
+    return text[:200], index
+
+
+def kind_label(blocks: list[dict], title_block: int | None) -> int | None:
+    """The "Standard Operating Procedure" line just above the title, if the title was read
+    from the line after it (that line is then not content either)."""
+    if title_block is None:
+        return None
+    before = next((i for i in range(title_block - 1, -1, -1) if blocks[i]["k"] == "p"), None)
+    if before is not None and normalise_heading(blocks[before]["text"]) in _DOCUMENT_KINDS:
+        return before
+    return None
 
 
 def _same_text(one: str, other: str) -> bool:
@@ -173,12 +219,14 @@ class Section:
     exact: bool
 
 
-def _sections(blocks: list[dict], skip: int | None) -> list[Section]:
+def _sections(blocks: list[dict], skip: set[int]) -> list[Section]:
     sections: list[Section] = []
-    heads = [i for i in range(len(blocks)) if i != skip and _is_heading(blocks, i)]
+    heads = [i for i in range(len(blocks)) if i not in skip and _is_heading(blocks, i)]
     if not heads or heads[0] > 0:
         first_end = heads[0] if heads else len(blocks)
-        if any(b["k"] != "p" or b["text"] for i, b in enumerate(blocks[:first_end]) if i != skip):
+        if any(
+            b["k"] != "p" or b["text"] for i, b in enumerate(blocks[:first_end]) if i not in skip
+        ):
             sections.append(Section(0, first_end, "", "purpose", False))
     current = "purpose"
     for number, start in enumerate(heads):
@@ -201,9 +249,10 @@ class Candidate:
     start: int
     end: int  # after the last item
     score: float = 0.0
+    heads: list[int] = field(default_factory=list)  # sub-section titles taken as steps
 
 
-def _candidates(blocks: list[dict], sections: list[Section], skip: int | None) -> list[Candidate]:
+def _candidates(blocks: list[dict], sections: list[Section], skip: set[int]) -> list[Candidate]:
     found = []
     for number, section in enumerate(sections):
         first = section.start + (1 if section.heading else 0)
@@ -211,7 +260,7 @@ def _candidates(blocks: list[dict], sections: list[Section], skip: int | None) -
         kinds: set[str] = set()
         gap = 0
         for index in range(first, section.end):
-            if index == skip:
+            if index in skip:
                 continue
             block = blocks[index]
             if is_step_like(block):
@@ -234,11 +283,66 @@ def _candidates(blocks: list[dict], sections: list[Section], skip: int | None) -
                 while end < section.end and blocks[end]["k"] in ("pic", "obj"):
                     end += 1  # the last step's screenshot is the last step's
                 found.append(Candidate(number, run, run[0], end))
+    found.extend(_phased(blocks, sections, skip))
     for candidate in found:
         texts = [blocks[i]["text"] for i in candidate.items]
         short = sum(1 for t in texts if _words(t) <= 40 and not t.rstrip().endswith(":"))
         weight = {"procedure": 3.0, "purpose": 0.6, "scope": 0.5, "responsibilities": 0.5}
         candidate.score = short * weight.get(sections[candidate.section].element, 0.8)
+    return found
+
+
+def _outline_level(block: dict) -> int | None:
+    """How deep a section title sits: its heading style's level, else its own number's depth
+    ("3" and "4.0" are 1, "3.1" is 2); None when neither says."""
+    if block["heading"]:
+        return block["heading"]
+    match = _OUTLINE.match(block["text"])
+    if not match:
+        return None
+    parts = match.group(1).split(".")
+    while len(parts) > 1 and parts[-1] == "0":
+        parts.pop()
+    return len(parts)
+
+
+def _phased(blocks: list[dict], sections: list[Section], skip: set[int]) -> list[Candidate]:
+    """The procedure's section cut into sub-sections ("3 Procedure", "3.1 Verify the request",
+    "3.2 Reset the password", each with its own list): one list of steps, each sub-section's
+    title a step and its items the sub-steps under it."""
+    found = []
+    for number, section in enumerate(sections):
+        if section.element != "procedure" or not section.exact or not section.heading:
+            continue
+        level = _outline_level(blocks[section.start])
+        group = []
+        for later in range(number + 1, len(sections)):
+            sub = sections[later]
+            sub_level = _outline_level(blocks[sub.start])
+            if level is not None and sub_level is not None:
+                inside = sub_level > level
+            else:
+                inside = element_for(sub.heading)[0] is None
+            if not inside or sub.exact:
+                break
+            group.append(sub)
+        if not group:
+            continue
+        items = [
+            i
+            for i in range(section.start + 1, group[0].start)
+            if i not in skip and is_step_like(blocks[i])
+        ]
+        heads = []
+        for sub in group:
+            heads.append(sub.start)
+            items.append(sub.start)
+            items.extend(
+                i
+                for i in range(sub.start + 1, sub.end)
+                if i not in skip and is_step_like(blocks[i])
+            )
+        found.append(Candidate(number, items, items[0], group[-1].end, heads=heads))
     return found
 
 
@@ -276,6 +380,12 @@ class Plan:
     lists: list[Candidate]
     steps: int | None  # index in lists, or None
     choices: dict = field(default_factory=dict)
+    label_block: int | None = None  # "Standard Operating Procedure" above the title
+
+    @property
+    def skipped(self) -> set[int]:
+        """The blocks that are the title, not content."""
+        return {i for i in (self.title_block, self.label_block) if i is not None}
 
     def as_json(self) -> dict:
         return {
@@ -284,6 +394,7 @@ class Plan:
             "sections": [s.__dict__ for s in self.sections],
             "lists": [c.__dict__ for c in self.lists],
             "steps": self.steps,
+            "label_block": self.label_block,
         }
 
     @classmethod
@@ -294,6 +405,7 @@ class Plan:
             sections=[Section(**s) for s in data["sections"]],
             lists=[Candidate(**c) for c in data["lists"]],
             steps=data["steps"],
+            label_block=data.get("label_block"),
         )
 
 
@@ -301,8 +413,10 @@ def analyse(blocks: list[dict], *, core_title: str, file_stem: str) -> Plan:
     """The importer's reading of a document: its title, its sections each with the element it
     seems to be, the lists that could be the steps and the one it would take."""
     title, title_block = _title(blocks, core_title, file_stem)
-    sections = _sections(blocks, title_block)
-    lists = _candidates(blocks, sections, title_block)
+    label_block = kind_label(blocks, title_block)
+    skip = {i for i in (title_block, label_block) if i is not None}
+    sections = _sections(blocks, skip)
+    lists = _candidates(blocks, sections, skip)
     steps = None
     in_procedure = [n for n, c in enumerate(lists) if sections[c.section].element == "procedure"]
     if in_procedure:
@@ -311,7 +425,7 @@ def analyse(blocks: list[dict], *, core_title: str, file_stem: str) -> Plan:
         best = max(range(len(lists)), key=lambda n: (lists[n].score, -n))
         if len(lists[best].items) >= 3:
             steps = best
-    return Plan(title, title_block, sections, lists, steps)
+    return Plan(title, title_block, sections, lists, steps, label_block=label_block)
 
 
 # -- building the draft --------------------------------------------------------------------
@@ -330,20 +444,29 @@ class Built:
 
 
 def image_markdown(token: str, description: str, url) -> str:
+    # A backslash would escape the closing bracket and show the Markdown as text.
+    description = description.replace("\\", "/").replace("[", "(").replace("]", ")")
     return f"![{description}]({url(token)})"
 
 
-def _step_text(block: dict) -> str:
+def _step_text(block: dict, *, head: bool = False) -> str:
     text = block["md"]
+    if head:  # a sub-section's title: "3.1 Verify the request" → "Verify the request"
+        rest = _OUTLINE.sub("", block["text"], count=1).strip(" :.-–—")
+        return _escape_plain(rest) if rest else text
     if _is_phase(block):
         rest = _PHASE.sub("", block["text"], count=1).strip()
         return _escape_plain(rest) if rest else text
     number = _hand_number(block)
     if number is not None:
-        stripped = _HAND_NUMBER.match(text) or _LETTER_NUMBER.match(text)
-        if stripped:
-            return text[stripped.end() :].lstrip()
-        return re.sub(r"^\s*\S+\s*", "", text)
+        bold = re.match(r"^\s*(\*\*|__)", text)
+        opener = bold.group(1) if bold else ""
+        body = text[bold.end() :] if bold else text
+        stripped = _HAND_NUMBER.match(body) or _LETTER_NUMBER.match(body)
+        rest = body[stripped.end() :] if stripped else re.sub(r"^\s*\S+\s*", "", body)
+        if opener and rest.lstrip().startswith(opener):  # only the number was bold
+            return rest.lstrip()[len(opener) :].lstrip()
+        return (opener + rest.lstrip()) if opener else rest.lstrip()
     return text
 
 
@@ -351,7 +474,7 @@ def _escape_plain(text: str) -> str:
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", text).replace("<", "&lt;")
 
 
-def _raw_levels(blocks: list[dict], items: list[int]) -> list[int]:
+def _raw_levels(blocks: list[dict], items: list[int], heads: set[int] = frozenset()) -> list[int]:
     """Each item's depth: Word's list level, the parts of a hand number (3/1 is under 3),
     one more under a phase, a list indented under the item just before it one more than
     that item (Word's "List Bullet 2"), bullets under a numbered step one more than it."""
@@ -362,7 +485,7 @@ def _raw_levels(blocks: list[dict], items: list[int]) -> list[int]:
     listed: list[tuple[int, int | None, int]] = []  # (block, indentation, level) of list items
     for index in items:
         block = blocks[index]
-        if _is_phase(block):
+        if index in heads or _is_phase(block):
             phase_seen = True
             levels.append(1)
             last_numbered = None
@@ -486,7 +609,9 @@ def build(
     step_items = set(steps_list.items) if steps_list else set()
     step_levels = {}
     if steps_list:
-        levels, flattened = _normalised(_raw_levels(blocks, steps_list.items))
+        levels, flattened = _normalised(
+            _raw_levels(blocks, steps_list.items, set(steps_list.heads))
+        )
         step_levels = dict(zip(steps_list.items, levels, strict=True))
         if flattened:
             built.notes.append(
@@ -496,20 +621,27 @@ def build(
     steps_omitted = steps_list is not None and mapping.get(steps_list.section) == OMIT
     current_step: list[str] | None = None
     step_texts: list[tuple[int, list[str]]] = []
+    heads = set(steps_list.heads) if steps_list else set()
+    skipped = plan.skipped
     for number, section in enumerate(plan.sections):
         element = mapping[number]
         if element == OMIT:
             continue
-        if section.heading and not section.exact:
+        head_is_step = section.start in heads and not steps_omitted
+        first = section.start + (1 if section.heading and not head_is_step else 0)
+        has_content = any(
+            i not in skipped and (blocks[i]["k"] != "p" or blocks[i]["text"].strip())
+            for i in range(section.start + 1, section.end)
+        )
+        if section.heading and not section.exact and not head_is_step and has_content:
             add(element, "### " + _escape_plain(section.heading))
-        first = section.start + (1 if section.heading else 0)
         for index in range(first, section.end):
-            if index == plan.title_block:
+            if index in skipped:
                 continue
             block = blocks[index]
             in_span = steps_list is not None and steps_list.start <= index < steps_list.end
             if index in step_items and not steps_omitted:
-                current_step = [_step_text(block)]
+                current_step = [_step_text(block, head=index in heads)]
                 step_texts.append((step_levels[index], current_step))
                 continue
             if in_span and current_step is not None and not steps_omitted:

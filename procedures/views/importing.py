@@ -181,7 +181,7 @@ def _sections(row: ImportPreview, form) -> list[dict]:
         first = section["start"] + (1 if section["heading"] else 0)
         texts, pictures = [], 0
         for index in range(first, section["end"]):
-            if index == plan["title_block"]:
+            if index in (plan["title_block"], plan.get("label_block")):
                 continue
             block = blocks[index]
             if block["k"] == "p":
