@@ -257,17 +257,28 @@ class ImportPreviewForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=200)
 
-    def __init__(self, *args, plan: dict, pictures: dict, element_labels: dict, **kwargs):
+    def __init__(
+        self,
+        *args,
+        plan: dict,
+        pictures: list[tuple[str, dict]],
+        element_labels: dict,
+        choices: dict,
+        omit: str,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.defaults = choices
+        self.fields["title"].initial = choices["title"]
         elements = [(key, label) for key, label in element_labels.items()]
-        elements.append(("omit", _("Leave out")))
+        elements.append((omit, _("Leave out")))
         self.sections = []
         for number, section in enumerate(plan["sections"]):
             name = f"section_{number}"
             self.fields[name] = forms.ChoiceField(
                 label=section["heading"] or _("The text before the first section title"),
                 choices=elements,
-                initial=section["element"],
+                initial=choices["sections"].get(number, section["element"]),
             )
             self.sections.append((number, name))
         self.fields["steps"] = forms.TypedChoiceField(
@@ -275,17 +286,17 @@ class ImportPreviewForm(forms.Form):
             choices=[(str(n), str(n)) for n in range(len(plan["lists"]))]
             + [("none", _("No list: I will write the steps"))],
             coerce=lambda value: None if value == "none" else int(value),
-            initial="none" if plan["steps"] is None else str(plan["steps"]),
+            initial="none" if choices["steps"] is None else str(choices["steps"]),
             widget=forms.RadioSelect,
         )
         self.pictures = []
-        for number, (token, picture) in enumerate(pictures.items(), start=1):
+        for number, (token, picture) in enumerate(pictures, start=1):
             name = f"picture_{token}"
             self.fields[name] = forms.CharField(
                 label=_("Description of picture %(number)d") % {"number": number},
                 required=False,
                 max_length=300,
-                initial=picture["text"],
+                initial=choices["descriptions"].get(token, picture["text"]),
             )
             self.pictures.append((token, name))
 
@@ -293,13 +304,24 @@ class ImportPreviewForm(forms.Form):
         return " ".join(self.cleaned_data["title"].split())
 
     def choices(self) -> dict:
-        data = self.cleaned_data
+        """The author's choices; where a field was refused, what was there before, so that the
+        summary beside a refused form still follows everything else they typed."""
+        data = getattr(self, "cleaned_data", {})
+        defaults = self.defaults
         return {
-            "title": data["title"],
-            "sections": {number: data[name] for number, name in self.sections},
-            "steps": data["steps"],
+            "title": data.get("title") or defaults["title"],
+            "sections": {
+                number: data.get(name, defaults["sections"].get(number))
+                for number, name in self.sections
+            },
+            "steps": data["steps"] if "steps" in data else defaults["steps"],
             "descriptions": {
-                token: " ".join(data[name].replace("[", "(").replace("]", ")").split())
+                token: " ".join(
+                    data.get(name, defaults["descriptions"].get(token, ""))
+                    .replace("[", "(")
+                    .replace("]", ")")
+                    .split()
+                )
                 for token, name in self.pictures
             },
         }

@@ -17,7 +17,7 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Procedure, Revision
+from .models import ImportPreview, Procedure, Revision
 
 Status = Revision.Status
 PUBLISHED_STATUSES = (
@@ -124,4 +124,14 @@ def waiting_to_take_effect(at: datetime.datetime | None = None) -> QuerySet:
     """Approved revisions whose effective date has come (publish_due makes them effective)."""
     return Revision.objects.filter(status=Status.APPROVED, effective_at__lte=_now(at)).order_by(
         "effective_at"
+    )
+
+
+def import_previews_for(user) -> QuerySet:
+    """The Word imports waiting for this person: those they uploaded and those made for them,
+    newest first."""
+    return (
+        ImportPreview.objects.filter(Q(uploaded_by=user) | Q(owner=user))
+        .select_related("category", "owner")
+        .order_by("-created_at")
     )

@@ -24,8 +24,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .. import files, services
+from .. import files, permissions, services
 from ..content import DraftContent
 from ..models import (
     Category,
@@ -58,7 +59,9 @@ __all__ = [
     "import_docx",
     "import_many",
     "normalise_heading",
+    "ordered_pictures",
     "preview",
+    "remember_choices",
     "summary",
 ]
 
@@ -132,9 +135,13 @@ def _read_bounded(data: bytes, name: str) -> tuple[docx_reader.Read, dict]:
         ) from None
 
 
-def _staged_path(preview_id, token: str, clean_format: str) -> str:
+STAGING_DIR = "imports"
+
+
+def staged_path(preview_id, token: str, clean_format: str) -> str:
+    """Where a preview's picture waits in the file store until the draft is created."""
     extension = "jpg" if clean_format == "JPEG" else "png"
-    return f"imports/{preview_id}/{token}.{extension}"
+    return f"{STAGING_DIR}/{preview_id}/{token}.{extension}"
 
 
 def preview(
@@ -160,7 +167,7 @@ def preview(
     try:
         for token, clean in read.images.items():
             path = default_storage.save(
-                _staged_path(row.id, token, clean.format), ContentFile(clean.data)
+                staged_path(row.id, token, clean.format), ContentFile(clean.data)
             )
             stored.append(path)
             row.pictures[token] = read.descriptions[token] | {
@@ -178,13 +185,50 @@ def preview(
 
 
 def default_choices(row: ImportPreview) -> dict:
+    """The author's choices so far: the importer's reading, with the corrections they applied."""
     plan = row.plan
-    return {
+    choices = {
         "title": plan["title"],
         "sections": {n: s["element"] for n, s in enumerate(plan["sections"])},
         "steps": plan["steps"],
         "descriptions": {t: p["text"] for t, p in row.pictures.items()},
     }
+    saved = row.choices or {}
+    if saved:
+        choices["title"] = saved.get("title") or choices["title"]
+        for number, element in (saved.get("sections") or {}).items():
+            if int(number) in choices["sections"]:  # JSON keeps the numbers as strings
+                choices["sections"][int(number)] = element
+        if "steps" in saved:
+            choices["steps"] = saved["steps"]
+        for token, text in (saved.get("descriptions") or {}).items():
+            if token in choices["descriptions"]:
+                choices["descriptions"][token] = text
+    return choices
+
+
+def remember_choices(*, preview: ImportPreview, user: User, choices: dict) -> None:
+    """The author's corrections → kept on the preview, so that nothing they typed is lost when
+    they leave and come back (nothing else changes)."""
+    if not permissions.can_use_import_preview(user, preview):
+        raise services.NotAllowed(_("This import belongs to someone else."))
+    preview.choices = choices
+    preview.save(update_fields=["choices"])
+
+
+def ordered_pictures(row: ImportPreview) -> list[tuple[str, dict]]:
+    """The preview's pictures in the document's order (JSON objects keep no order in
+    PostgreSQL), each with the text just before it, to say where it stands."""
+    order: dict[str, str] = {}
+    last = ""
+    for block in row.blocks:
+        if block["k"] == "p" and block["text"].strip():
+            last = block["text"].strip()
+        token = block.get("img")
+        if token and token in row.pictures and token not in order:
+            order[token] = last[-80:]
+    tokens = list(order) + sorted(t for t in row.pictures if t not in order)
+    return [(t, row.pictures[t] | {"before": order.get(t, "")}) for t in tokens]
 
 
 def _clean_image(meta: dict) -> CleanImage:
@@ -224,9 +268,9 @@ def step_format(built: structure.Built) -> str:
     return StepFormat.HIERARCHICAL if any(s.level > 1 for s in built.steps) else StepFormat.SIMPLE
 
 
-def problems(row: ImportPreview, choices: dict) -> list[str]:
+def problems(row: ImportPreview, choices: dict, built: structure.Built | None = None) -> list[str]:
     """What would stop the draft from being created as chosen (too long, unreadable text)."""
-    built = summary(row, choices)
+    built = built or summary(row, choices)
     content = content_of(built)
     return services.unrenderable(content.fields, normalise(step_format(built), content.steps))
 
@@ -281,7 +325,7 @@ def create_from_preview(*, preview: ImportPreview, user: User, choices: dict) ->
     """A preview and the author's choices → a new procedure whose revision 1 is a draft of
     exactly what the preview showed, with its import report; the preview is then gone.
     Refuses (ImportRefused, or services' errors) creating nothing."""
-    if user.pk not in (preview.uploaded_by_id, preview.owner_id):
+    if not permissions.can_use_import_preview(user, preview):
         raise services.NotAllowed(_("This import belongs to someone else."))
     built = summary(preview, choices)
     content = content_of(built)
@@ -293,7 +337,11 @@ def create_from_preview(*, preview: ImportPreview, user: User, choices: dict) ->
         )
     if preview.refused_pictures:
         built.notes.append(
-            _("%(count)d pictures could not be read and were left out (after %(where)s).")
+            ngettext(
+                "%(count)d picture could not be read and was left out (after %(where)s).",
+                "%(count)d pictures could not be read and were left out (after %(where)s).",
+                len(preview.refused_pictures),
+            )
             % {
                 "count": len(preview.refused_pictures),
                 "where": "; ".join(f"“…{w}”" for w in preview.refused_pictures[:5]),
@@ -330,25 +378,27 @@ def create_from_preview(*, preview: ImportPreview, user: User, choices: dict) ->
             source_name=preview.source_name,
             imported_by=user,
             notes=built.notes,
+            preview_id=preview.pk,
         )
         paths = [p["path"] for p in preview.pictures.values()]
         locked.delete()
-        transaction.on_commit(lambda: _delete_files(paths))
+        transaction.on_commit(lambda: delete_files(paths))
     return revision
 
 
-def _delete_files(paths: list[str]) -> None:
+def delete_files(paths: list[str]) -> None:
+    """Remove stored files (a file already gone is no error)."""
     for path in paths:
         default_storage.delete(path)
 
 
 def discard(*, preview: ImportPreview, user: User) -> None:
     """A preview its author no longer wants → gone, with its pictures."""
-    if user.pk not in (preview.uploaded_by_id, preview.owner_id):
+    if not permissions.can_use_import_preview(user, preview):
         raise services.NotAllowed(_("This import belongs to someone else."))
     paths = [p["path"] for p in preview.pictures.values()]
     ImportPreview.objects.filter(pk=preview.pk).delete()
-    transaction.on_commit(lambda: _delete_files(paths))
+    transaction.on_commit(lambda: delete_files(paths))
 
 
 @dataclass

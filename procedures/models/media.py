@@ -194,6 +194,8 @@ class DocumentImport(models.Model):
     )
     imported_at = models.DateTimeField(_("imported at"), default=now)
     notes = models.JSONField(_("what to check"), default=list, blank=True)
+    # The preview it was created from: a second "Create the draft" finds the draft.
+    preview_id = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("Word import")
@@ -208,7 +210,8 @@ class ImportPreview(models.Model):
     create the draft ("Create the draft" makes exactly what the preview showed).
 
     The blocks and the structure are kept as JSON and the pictures in the file store, so any
-    application server can show the preview and create the draft. Deleted once used.
+    application server can show the preview and create the draft. Deleted once used or discarded, or by
+    `manage.py purge_import_previews` after 7 days.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -224,6 +227,8 @@ class ImportPreview(models.Model):
     plan = models.JSONField(default=dict)
     pictures = models.JSONField(default=dict)
     refused_pictures = models.JSONField(default=list)
+    # The author's corrections so far ("Apply the changes"), kept for when they come back.
+    choices = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("Word import preview")

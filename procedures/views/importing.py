@@ -4,15 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, View
 
-from .. import importing, permissions
+from .. import importing, permissions, selectors
 from ..forms import ImportForm, ImportPreviewForm
-from ..models import ImportPreview
+from ..models import DocumentImport, ImportPreview
 from ..services import ServiceError
 from .files import _stored
 from .mixins import DeskMixin
@@ -32,9 +32,7 @@ class ImportView(DeskMixin, FormView):
         return super().get_form_kwargs() | {"user": self.request.user}
 
     def get_context_data(self, **kwargs):
-        pending = ImportPreview.objects.filter(uploaded_by=self.request.user).order_by(
-            "-created_at"
-        )[:20]
+        pending = selectors.import_previews_for(self.request.user)[:20]
         return super().get_context_data(pending=pending, **kwargs)
 
     def form_valid(self, form):
@@ -92,13 +90,46 @@ class ImportView(DeskMixin, FormView):
 class PreviewMixin(DeskMixin):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.row = get_object_or_404(
-            ImportPreview.objects.select_related("category", "owner"), pk=kwargs["pk"]
+        self.row = (
+            ImportPreview.objects.select_related("category", "owner")
+            .filter(pk=kwargs["pk"])
+            .first()
         )
 
+    def dispatch(self, request, *args, **kwargs):
+        if self.row is None and request.user.is_authenticated:
+            done = _created_from(request, kwargs["pk"])
+            if done is not None:  # "Create the draft" pressed twice, or the page reopened
+                return done
+        return super().dispatch(request, *args, **kwargs)
+
     def check_permission(self, user) -> None:
-        if not permissions.can_use_import_preview(user, self.row):
+        if self.row is None or not permissions.can_use_import_preview(user, self.row):
             raise Http404(_("There is no such import."))
+
+
+def _created_from(request, preview_id):
+    """The draft a used preview became, for the person who imported it or owns it: a redirect
+    there, with why."""
+    report = (
+        DocumentImport.objects.select_related("revision__procedure")
+        .filter(preview_id=preview_id)
+        .first()
+    )
+    if report is None or request.user.pk not in (
+        report.imported_by_id,
+        report.revision.procedure.owner_id,
+    ):
+        return None
+    revision = report.revision
+    messages.info(
+        request,
+        _("%(code)s was already created from %(file)s: here is its draft.")
+        % {"code": revision.procedure.code, "file": report.source_name},
+    )
+    if permissions.can_edit(request.user, revision):
+        return redirect("desk:edit", code=revision.procedure.code, number=revision.number)
+    return redirect(revision)
 
 
 class ImportPreviewView(PreviewMixin, FormView):
@@ -109,15 +140,20 @@ class ImportPreviewView(PreviewMixin, FormView):
     template_name = "procedures/import_preview.html"
     form_class = ImportPreviewForm
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if self.row is not None:
+            self.pictures = importing.ordered_pictures(self.row)
+            self.saved = importing.default_choices(self.row)
+
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs() | {
+        return super().get_form_kwargs() | {
             "plan": self.row.plan,
-            "pictures": self.row.pictures,
+            "pictures": self.pictures,
             "element_labels": importing.ELEMENT_LABELS,
+            "choices": self.saved,
+            "omit": importing.OMIT,
         }
-        defaults = importing.summary(self.row, importing.default_choices(self.row))
-        kwargs["initial"] = {"title": defaults.title}
-        return kwargs
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("action") == "discard":
@@ -128,15 +164,23 @@ class ImportPreviewView(PreviewMixin, FormView):
             return redirect("desk:import")
         return super().post(request, *args, **kwargs)
 
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form, choices=form.choices()))
+
     def form_valid(self, form):
         choices = form.choices()
         if self.request.POST.get("action") != "create":
+            importing.remember_choices(preview=self.row, user=self.request.user, choices=choices)
+            messages.success(self.request, _("Your changes were applied and kept."))
             return self.render_to_response(self.get_context_data(form=form, choices=choices))
         try:
             revision = importing.create_from_preview(
                 preview=self.row, user=self.request.user, choices=choices
             )
         except ServiceError as error:
+            done = _created_from(self.request, self.row.pk)
+            if done is not None:  # created meanwhile, by the same author's other click
+                return done
             messages.error(self.request, error.message)
             return self.render_to_response(self.get_context_data(form=form, choices=choices))
         messages.success(
@@ -149,13 +193,16 @@ class ImportPreviewView(PreviewMixin, FormView):
         return redirect("desk:edit", code=revision.procedure.code, number=revision.number)
 
     def get_context_data(self, **kwargs):
-        choices = kwargs.pop("choices", None) or importing.default_choices(self.row)
+        choices = kwargs.pop("choices", None) or self.saved
         built = importing.summary(self.row, choices)
         form = kwargs.setdefault("form", self.get_form())
+        if not form.is_bound:
+            form.initial["title"] = built.title  # without the code read from it
+        befores = {token: picture["before"] for token, picture in self.pictures}
         return super().get_context_data(
             preview=self.row,
             built=built,
-            problems=importing.problems(self.row, choices),
+            problems=importing.problems(self.row, choices, built),
             sections=_sections(self.row, form),
             lists=_lists(self.row),
             pictures=[
@@ -164,6 +211,7 @@ class ImportPreviewView(PreviewMixin, FormView):
                     "field": form[name],
                     "needs": not choices["descriptions"].get(token, "").strip(),
                     "dropped": self.row.pictures[token]["dropped"],
+                    "before": befores[token],
                     "url": reverse(
                         "desk:import_picture", kwargs={"pk": self.row.pk, "token": token}
                     ),
@@ -175,6 +223,7 @@ class ImportPreviewView(PreviewMixin, FormView):
 
 
 def _sections(row: ImportPreview, form) -> list[dict]:
+    """Each section with an excerpt of what it holds, for the author to map."""
     blocks, plan = row.blocks, row.plan
     out = []
     for number, section in enumerate(plan["sections"]):
