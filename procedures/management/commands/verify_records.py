@@ -3,13 +3,14 @@ trail (procedures/integrity.py); exit status 1 if anything does not match."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from ... import integrity
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    # A plain string, as in every command: argparse cannot format a lazy translation.
+    help = (
         "Check every signature against its revision's content, every stored rendition, image, "
         "attachment and manual build against its SHA-256, and the audit trail for missing "
         "events. Reads only; exits with status 1 if anything does not match."
