@@ -2,6 +2,7 @@
 creates the draft, a second "Create the draft" finds the draft, pictures stand in the
 document's order with the text before them."""
 
+import pytest
 from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -131,3 +132,43 @@ def test_a_preview_made_for_a_supervisor_waits_on_their_import_page(client, cont
     page = client.get(reverse("desk:import")).content.decode()
 
     assert reverse("desk:import_preview", args=[ImportPreview.objects.get().pk]) in page
+
+
+def test_files_left_when_an_upload_has_used_its_time_are_named_to_upload_again(
+    client, supervisor, settings
+):
+    settings.SOPDESK_IMPORT_TIMEOUT = 0.5  # less than a second left before the first file
+    category = factories.CategoryFactory(name="Billing")
+    client.force_login(supervisor)
+
+    response = client.post(
+        reverse("desk:import"),
+        {
+            "category": category.pk,
+            "files": [SimpleUploadedFile("billing.docx", fx.steps_with_screenshots())],
+        },
+    )
+
+    page = response.content.decode()
+    assert "1 file could not be read" in page
+    assert "Not read: the files before it took all the time one upload has." in page
+    assert not ImportPreview.objects.exists()
+
+
+def test_a_file_that_takes_too_long_to_read_is_refused_in_an_importers_words(supervisor):
+    with pytest.raises(importing.ImportRefused) as refused:
+        importing.preview(
+            data=fx.steps_with_screenshots(),
+            name="billing.docx",
+            category=factories.CategoryFactory(name="Billing"),
+            owner=supervisor,
+            uploaded_by=supervisor,
+            limit=LIMIT,
+            timeout=0.001,
+        )
+
+    assert refused.value.message == (
+        "billing.docx could not be read: reading it took longer than 0 seconds. "
+        "Upload it on its own, or split it into smaller documents."
+    )
+    assert not ImportPreview.objects.exists()

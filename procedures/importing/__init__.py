@@ -125,13 +125,27 @@ def _read(data: bytes, name: str) -> tuple[docx_reader.Read, dict]:
     return read, plan.as_json()
 
 
-def _read_bounded(data: bytes, name: str) -> tuple[docx_reader.Read, dict]:
+def _read_bounded(
+    data: bytes, name: str, timeout: float | None = None
+) -> tuple[docx_reader.Read, dict]:
+    seconds = settings.SOPDESK_IMPORT_TIMEOUT if timeout is None else timeout
     try:  # in a child process with time and memory limits: no file can hold this worker
-        return sandbox.run(_read, data, name, timeout=settings.SOPDESK_IMPORT_TIMEOUT)
-    except sandbox.RenderRefused as refused:
+        return sandbox.run(_read, data, name, timeout=seconds)
+    except sandbox.RanOutOfTime:
         raise ImportRefused(
-            _("%(name)s could not be read: %(reason)s Split it into smaller documents.")
-            % {"name": name, "reason": refused.message}
+            _(
+                "%(name)s could not be read: reading it took longer than %(seconds)d seconds. "
+                "Upload it on its own, or split it into smaller documents."
+            )
+            % {"name": name, "seconds": seconds}
+        ) from None
+    except sandbox.RenderRefused:
+        raise ImportRefused(
+            _(
+                "%(name)s could not be read: it needs more memory than an import may use. "
+                "Split it into smaller documents."
+            )
+            % {"name": name}
         ) from None
 
 
@@ -145,12 +159,20 @@ def staged_path(preview_id, token: str, clean_format: str) -> str:
 
 
 def preview(
-    *, data: bytes, name: str, category: Category, owner: User, uploaded_by: User, limit: int
+    *,
+    data: bytes,
+    name: str,
+    category: Category,
+    owner: User,
+    uploaded_by: User,
+    limit: int,
+    timeout: float | None = None,
 ) -> ImportPreview:
-    """A Word file → its preview, kept for its author (nothing else is created)."""
+    """A Word file → its preview, kept for its author (nothing else is created). Reading stops
+    after `timeout` seconds (default SOPDESK_IMPORT_TIMEOUT)."""
     name = unicodedata.normalize("NFC", name)
     check_file(data, name=name, limit=limit)
-    read, plan = _read_bounded(data, name)
+    read, plan = _read_bounded(data, name, timeout)
     if not read.blocks:
         raise ImportRefused(_("%(name)s holds no text to import.") % {"name": name})
     row = ImportPreview(
@@ -249,7 +271,7 @@ def _image_url(row: ImportPreview):
 
 def summary(row: ImportPreview, choices: dict) -> structure.Built:
     """What "Create the draft" would make of this preview with these choices."""
-    return structure.build(
+    built = structure.build(
         row.blocks,
         Plan.from_json(row.plan),
         choices=choices,
@@ -257,6 +279,24 @@ def summary(row: ImportPreview, choices: dict) -> structure.Built:
         image_url=_image_url(row),
         file_stem=_stem(row.source_name),
     )
+    _note_refused_pictures(built, row.refused_pictures)
+    return built
+
+
+def _note_refused_pictures(built: structure.Built, refused: list[str]) -> None:
+    """Pictures the reader could not keep are named in the report, by the text before them."""
+    if refused:
+        built.notes.append(
+            ngettext(
+                "%(count)d picture could not be read and was left out (after %(where)s).",
+                "%(count)d pictures could not be read and were left out (after %(where)s).",
+                len(refused),
+            )
+            % {
+                "count": len(refused),
+                "where": "; ".join(f"“…{w}”" for w in refused[:5]),
+            }
+        )
 
 
 def content_of(built: structure.Built) -> DraftContent:
@@ -288,6 +328,7 @@ def dry_run(*, data: bytes, name: str, limit: int) -> tuple[Plan, structure.Buil
         image_url=lambda token: f"/images/{token}.png",
         file_stem=_stem(name),
     )
+    _note_refused_pictures(built, read.refused_pictures)
     return Plan.from_json(plan), built
 
 
@@ -334,18 +375,6 @@ def create_from_preview(*, preview: ImportPreview, user: User, choices: dict) ->
     if content.fields.get("change_summary"):
         built.notes.append(
             _("The document's revision history was put in the change summary: shorten it.")
-        )
-    if preview.refused_pictures:
-        built.notes.append(
-            ngettext(
-                "%(count)d picture could not be read and was left out (after %(where)s).",
-                "%(count)d pictures could not be read and were left out (after %(where)s).",
-                len(preview.refused_pictures),
-            )
-            % {
-                "count": len(preview.refused_pictures),
-                "where": "; ".join(f"“…{w}”" for w in preview.refused_pictures[:5]),
-            }
         )
     with transaction.atomic():
         locked = ImportPreview.objects.select_for_update().filter(pk=preview.pk).first()

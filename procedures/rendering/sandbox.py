@@ -31,6 +31,14 @@ class RenderRefused(Refused):
     """The document cannot be rendered; `message` says why, for the user."""
 
 
+class RanOutOfTime(RenderRefused):
+    """The child did not finish within its `seconds`."""
+
+    def __init__(self, message: str, *, seconds: float):
+        super().__init__(message)
+        self.seconds = seconds
+
+
 def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
     """`func(*args)` computed in a child process; its exception re-raised here. RenderRefused
     when the child runs out of time or memory."""
@@ -46,9 +54,10 @@ def run(func: Callable[..., Any], *args: Any, timeout: float | None = None) -> A
     writer.close()
     try:
         if not reader.poll(seconds):
-            raise RenderRefused(
+            raise RanOutOfTime(
                 _("Rendering took longer than %(seconds)d seconds and was stopped.")
-                % {"seconds": seconds}
+                % {"seconds": seconds},
+                seconds=seconds,
             )
         try:
             succeeded, value = reader.recv()

@@ -1,5 +1,7 @@
 """/desk/import/: Word files → previews the author checks → new procedures with first drafts."""
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -39,8 +41,23 @@ class ImportView(DeskMixin, FormView):
         data = form.cleaned_data
         owner = data.get("owner") or self.request.user
         limit = settings.SOPDESK_IMPORT_MAX_BYTES
+        # One request reads its files within one import's time, so that several slow files
+        # never outlast the web server's timeout; what is left is named, to upload again.
+        deadline = time.monotonic() + settings.SOPDESK_IMPORT_TIMEOUT
         outcomes = []
         for upload in data["files"]:
+            remaining = deadline - time.monotonic()
+            if remaining < 1:
+                outcomes.append(
+                    importing.Outcome(
+                        name=upload.name,
+                        error=_(
+                            "Not read: the files before it took all the time one upload has. "
+                            "Upload it again."
+                        ),
+                    )
+                )
+                continue
             # Read at most one byte over the limit: the importer refuses it with the reason.
             content = upload.read(limit + 1)
             try:
@@ -51,6 +68,7 @@ class ImportView(DeskMixin, FormView):
                     owner=owner,
                     uploaded_by=self.request.user,
                     limit=limit,
+                    timeout=remaining,
                 )
                 outcomes.append(importing.Outcome(name=upload.name, preview=row))
             except ServiceError as error:
