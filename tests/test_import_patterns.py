@@ -598,3 +598,25 @@ def test_a_description_ending_in_a_backslash_still_shows_as_a_picture(supervisor
     markdown = structure.image_markdown("t", "Folder C:\\Data\\", lambda token: "/images/t.png")
 
     assert markdown == "![Folder C:/Data/](/images/t.png)"  # no "\\]" to escape the bracket
+
+
+def test_steps_numbered_by_hand_and_all_in_bold_are_steps_not_section_titles(supervisor):
+    import docx
+
+    document = docx.Document()
+    fx.bold_line(document, "Handling a billing dispute")
+    fx.bold_line(document, "Procedure")
+    for number, text in enumerate(["Greet the caller", "Verify the account", "Close"], 1):
+        document.add_paragraph().add_run(f"{number}) {text}").bold = True
+        document.add_paragraph(f"What to say: {text.lower()}.")
+    fx.bold_line(document, "Training")
+    document.add_paragraph(fx.TRAINING)
+
+    revision = _import(supervisor, fx.save(document)).revision
+
+    assert _steps(revision) == [
+        (1, "**Greet the caller**\n\nWhat to say: greet the caller."),
+        (1, "**Verify the account**\n\nWhat to say: verify the account."),
+        (1, "**Close**\n\nWhat to say: close."),
+    ]
+    assert revision.training == fx.TRAINING

@@ -117,6 +117,10 @@ def _stem(name: str) -> str:
 def _read(data: bytes, name: str) -> tuple[docx_reader.Read, dict]:
     try:
         read = docx_reader.read(data)
+    except docx_reader.DocumentTooLong as refused:
+        raise ImportRefused(
+            _("%(name)s: %(reason)s") % {"name": name, "reason": refused.message}
+        ) from refused
     except Exception as error:  # noqa: BLE001 - any failure to read is the file's problem
         raise ImportRefused(
             _("%(name)s could not be read as a Word document.") % {"name": name}

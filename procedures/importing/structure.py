@@ -119,7 +119,28 @@ def _is_heading(blocks: list[dict], index: int) -> bool:
         )
     if exact and _words(text) <= 6:
         return True
+    if not block["caps"] and _numbered_step_in_a_series(blocks, index):
+        return False
     return (block["bold"] or block["caps"]) and not text.endswith("?")
+
+
+def _numbered_step_in_a_series(blocks: list[dict], index: int) -> bool:
+    """A bold line numbered by hand ("1) Greet the caller") beside others numbered the same
+    way that name no element is a step written in bold, not a section title."""
+    number = _hand_number(blocks[index])
+    if number is None:
+        return False
+    depth = len(re.split(r"[./]", number))
+    around = [
+        i
+        for i in range(max(0, index - 8), min(len(blocks), index + 9))
+        if i != index and blocks[i]["k"] == "p"
+    ]
+    for other in around:
+        sibling = _hand_number(blocks[other])
+        if sibling is not None and len(re.split(r"[./]", sibling)) == depth:
+            return not is_element_name(blocks[other]["text"])
+    return False
 
 
 def _title(blocks: list[dict], core_title: str, file_stem: str) -> tuple[str, int | None]:
@@ -282,6 +303,8 @@ def _candidates(blocks: list[dict], sections: list[Section], skip: set[int]) -> 
                 end = run[-1] + 1
                 while end < section.end and blocks[end]["k"] in ("pic", "obj"):
                     end += 1  # the last step's screenshot is the last step's
+                if _explained(run):  # each step has its explanation: the last one's too
+                    end = _explanation_end(blocks, end, section.end)
                 found.append(Candidate(number, run, run[0], end))
     found.extend(_phased(blocks, sections, skip))
     for candidate in found:
@@ -344,6 +367,24 @@ def _phased(blocks: list[dict], sections: list[Section], skip: set[int]) -> list
             )
         found.append(Candidate(number, items, items[0], group[-1].end, heads=heads))
     return found
+
+
+def _explained(run: list[int]) -> bool:
+    """Whether paragraphs stand between the items of a list (each step explained below it)."""
+    return any(b - a > 1 for a, b in zip(run, run[1:], strict=False))
+
+
+def _explanation_end(blocks: list[dict], end: int, limit: int) -> int:
+    """After a list whose steps are explained, the last step's explanation: up to _GAP
+    paragraphs (and their pictures) before the section ends or a line ends with ':'."""
+    paragraphs = 0
+    while end < limit and blocks[end]["k"] in ("p", "pic", "obj"):
+        if blocks[end]["k"] == "p":
+            if paragraphs == _GAP or blocks[end]["text"].rstrip().endswith(":"):
+                break
+            paragraphs += 1
+        end += 1
+    return end
 
 
 def _list_kind(block: dict) -> str:
@@ -589,6 +630,14 @@ def build(
             return block["md"]
         if block["k"] == "pic":
             return picture(block["img"])
+        if block["k"] == "obj" and block["kind"] == "picture":
+            # A picture the reader could not keep: marked where it stood; the report names it
+            # once (the preview's refused pictures).
+            return (
+                _("[Picture left out: see the original document]")
+                .replace("[", "\\[")
+                .replace("]", "\\]")
+            )
         if block["k"] == "obj":
             where = block["before"][-60:] or _("the start of its section")
             (formulas if block["kind"] == "formula" else objects).append(where)
