@@ -593,9 +593,9 @@ def test_a_bold_hand_number_leaves_no_stray_bold_marks(supervisor):
 
 
 def test_a_description_ending_in_a_backslash_still_shows_as_a_picture(supervisor):
-    from procedures.importing import structure
+    from procedures.importing import drafting
 
-    markdown = structure.image_markdown("t", "Folder C:\\Data\\", lambda token: "/images/t.png")
+    markdown = drafting.image_markdown("t", "Folder C:\\Data\\", lambda token: "/images/t.png")
 
     assert markdown == "![Folder C:/Data/](/images/t.png)"  # no "\\]" to escape the bracket
 

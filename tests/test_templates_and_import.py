@@ -433,7 +433,7 @@ def test_the_command_imports_a_batch(supervisor, tmp_path, capsys):
 
 
 def test_a_list_longer_than_the_editor_takes_is_cut_and_reported():
-    from procedures.importing import structure
+    from procedures.importing import drafting, structure
 
     blocks = [_paragraph("Procedure", bold=True)] + [
         _paragraph(f"Step {i}", listing={"id": "1", "lvl": 0, "fmt": "decimal"})
@@ -441,7 +441,7 @@ def test_a_list_longer_than_the_editor_takes_is_cut_and_reported():
     ]
     plan = structure.analyse(blocks, core_title="", file_stem="long")
 
-    built = structure.build(
+    built = drafting.build(
         blocks, plan, choices={}, descriptions={}, image_url=str, file_stem="long"
     )
 

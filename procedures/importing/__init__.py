@@ -3,7 +3,7 @@ procedure with a first draft.
 
     .docx ─docx_reader─▶ blocks (paragraphs with their style, boldness, capitals and list;
     pictures; tables; formulas) ─structure.analyse─▶ title, sections with their element, the
-    lists that may be the steps ─the author's choices─▶ structure.build ─▶ the draft.
+    lists that may be the steps ─the author's choices─▶ drafting.build ─▶ the draft.
 
 Reading runs in a child process with time and memory limits (no file can hold a worker); the
 preview is kept (ImportPreview: JSON and the pictures in the file store) so that "Create the
@@ -41,7 +41,7 @@ from ..rendering import sandbox
 from ..services import ServiceError, TextRefused
 from ..steps import normalise
 from ..uploads import CleanImage, unpacked_within
-from . import docx_reader, structure
+from . import docx_reader, drafting, structure
 from .names import ELEMENT_LABELS, element_for, normalise_heading
 from .structure import MAX_STEPS, OMIT, Plan
 
@@ -273,9 +273,9 @@ def _image_url(row: ImportPreview):
     return url
 
 
-def summary(row: ImportPreview, choices: dict) -> structure.Built:
+def summary(row: ImportPreview, choices: dict) -> drafting.Built:
     """What "Create the draft" would make of this preview with these choices."""
-    built = structure.build(
+    built = drafting.build(
         row.blocks,
         Plan.from_json(row.plan),
         choices=choices,
@@ -287,7 +287,7 @@ def summary(row: ImportPreview, choices: dict) -> structure.Built:
     return built
 
 
-def _note_refused_pictures(built: structure.Built, refused: list[str]) -> None:
+def _note_refused_pictures(built: drafting.Built, refused: list[str]) -> None:
     """Pictures the reader could not keep are named in the report, by the text before them."""
     if refused:
         built.notes.append(
@@ -303,28 +303,28 @@ def _note_refused_pictures(built: structure.Built, refused: list[str]) -> None:
         )
 
 
-def content_of(built: structure.Built) -> DraftContent:
+def content_of(built: drafting.Built) -> DraftContent:
     fields = {key: "\n\n".join(parts) for key, parts in built.text.items()}
     return DraftContent(fields=fields, steps=built.steps, measures=built.measures)
 
 
-def step_format(built: structure.Built) -> str:
+def step_format(built: drafting.Built) -> str:
     return StepFormat.HIERARCHICAL if any(s.level > 1 for s in built.steps) else StepFormat.SIMPLE
 
 
-def problems(row: ImportPreview, choices: dict, built: structure.Built | None = None) -> list[str]:
+def problems(row: ImportPreview, choices: dict, built: drafting.Built | None = None) -> list[str]:
     """What would stop the draft from being created as chosen (too long, unreadable text)."""
     built = built or summary(row, choices)
     content = content_of(built)
     return services.unrenderable(content.fields, normalise(step_format(built), content.steps))
 
 
-def dry_run(*, data: bytes, name: str, limit: int) -> tuple[Plan, structure.Built]:
+def dry_run(*, data: bytes, name: str, limit: int) -> tuple[Plan, drafting.Built]:
     """How the importer reads a file, storing nothing (the command line's --dry-run)."""
     name = unicodedata.normalize("NFC", name)
     check_file(data, name=name, limit=limit)
     read, plan = _read_bounded(data, name)
-    built = structure.build(
+    built = drafting.build(
         read.blocks,
         Plan.from_json(plan),
         choices={},
@@ -350,7 +350,7 @@ def next_code(category: Category) -> str:
     return f"{prefix}-{number:03d}"
 
 
-def _code(built: structure.Built, category: Category) -> str:
+def _code(built: drafting.Built, category: Category) -> str:
     code = built.code
     if code and Procedure.objects.by_code(code).exists():
         built.notes.append(
