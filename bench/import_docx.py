@@ -79,8 +79,10 @@ def main() -> None:
         if problems:  # too long for one element: leave the longest sections out, as a user would
             built = importing.summary(row, choices)
             print(f"  the defaults would be refused: {problems[0][:100]}…")
+            steps = row.plan["steps"]
+            keep = row.plan["lists"][steps]["section"] if steps is not None else None
             sizes = sorted(
-                range(len(row.plan["sections"])),
+                (n for n in range(len(row.plan["sections"])) if n != keep),
                 key=lambda n: -_section_chars(row, n),
             )
             for number in sizes:
