@@ -12,7 +12,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,7 +21,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from .. import freshness, manual_pdf, permissions, publishing, reading, selectors, tasks
+from .. import (
+    freshness,
+    manual_pdf,
+    page_cache,
+    permissions,
+    publishing,
+    reading,
+    selectors,
+    serving,
+    tasks,
+)
 from ..content import canonical_hash
 from ..models import Procedure, Rendition, Revision, Signature
 from . import panels
@@ -63,6 +73,13 @@ def _published_revision(procedure: Procedure, number: int) -> Revision:
 
 class TableOfContentsView(ManualMixin, TemplateView):
     template_name = "manual/toc.html"
+
+    def get(self, request, *args, **kwargs):
+        return page_cache.serve(
+            request,
+            page_cache.key(request, "toc"),
+            lambda: super(TableOfContentsView, self).get(request, *args, **kwargs),
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -118,7 +135,16 @@ class ProcedureView(ManualMixin, TemplateView):
             revision = current
         else:
             revision = _published_revision(procedure, number)
-        return self.page(procedure, revision, current)
+        page_key = page_cache.key(
+            request,
+            "procedure",
+            revision.pk,
+            current.pk if current else 0,
+            procedure.next_review_on,
+            procedure.withdrawn_at,
+            procedure.replaced_by_id,
+        )
+        return page_cache.serve(request, page_key, lambda: self.page(procedure, revision, current))
 
     def page(self, procedure, revision, current, feedback_form=None, status=200):
         user = self.request.user
@@ -231,14 +257,15 @@ def pdf_response(request, procedure: Procedure, revision: Revision):
         )
         response["Retry-After"] = "30"
         return response
-    filename = f"{procedure.code}-rev{revision.number}.pdf"
-    response = FileResponse(
-        rendition.file.open("rb"), content_type="application/pdf", filename=filename
+    return serving.stored_file(
+        request,
+        rendition.file.name,
+        content_type="application/pdf",
+        filename=f"{procedure.code}-rev{revision.number}.pdf",
+        etag=rendition.sha256,
+        cache_control="private, max-age=300",
+        sandbox=False,  # the browser's PDF viewer is an embedded object: see PageCSPMiddleware
     )
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["ETag"] = f'"{rendition.sha256}"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response
 
 
 class ProcedurePdfView(ManualMixin, View):
@@ -265,11 +292,15 @@ class ManualPdfView(ManualMixin, View):
             response = render(request, "manual/building.html", {"building": building}, status=503)
             response["Retry-After"] = "5"
             return response
-        response = FileResponse(build.file.open("rb"), content_type="application/pdf")
-        response["Content-Disposition"] = 'inline; filename="manual.pdf"'
-        response["ETag"] = f'"{build.sha256}"'
-        response["Cache-Control"] = "private, max-age=60"
-        return response
+        return serving.stored_file(
+            request,
+            build.file.name,
+            content_type="application/pdf",
+            filename="manual.pdf",
+            etag=build.sha256,
+            cache_control="private, max-age=60",
+            sandbox=False,
+        )
 
     def post(self, request):
         tasks.queue_manual_build()

@@ -1,0 +1,158 @@
+"""Manual pages kept per person (procedures/page_cache.py): served again with few queries while
+nothing they show has changed, and never stale: every change a person can see changes the key."""
+
+import pytest
+from django.core.cache import cache
+
+from procedures import feedback, notifications, services
+from procedures.models import Feedback, Notification
+from tests.factories import UserFactory
+
+PAGE = "/manual/CC-CH-001/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def in_force(supervisor, approver, on_commit):
+    from tests.factories import make_effective, new_procedure, save
+
+    with on_commit():
+        return make_effective(
+            save(new_procedure(owner=supervisor, code="CC-CH-001"), title="Answering a call"),
+            approver,
+        )
+
+
+def _seen(client, path=PAGE) -> str:
+    return client.get(path).content.decode()
+
+
+def test_a_page_seen_again_is_served_kept_with_a_handful_of_queries(
+    client, agent, in_force, django_assert_max_num_queries
+):
+    client.force_login(agent)
+    first = client.get(PAGE)  # sets the CSRF cookie: the page can be kept from now on
+    built = client.get(PAGE)
+    client.get("/manual/")
+
+    # the session, the user, their roles, the procedure, the revision in force, the key's state
+    with django_assert_max_num_queries(6):
+        again = client.get(PAGE)
+    with django_assert_max_num_queries(4):  # the table of contents: no procedure, no revision
+        client.get("/manual/")
+
+    assert again.content == built.content
+    assert again["ETag"] == built["ETag"] and again["Cache-Control"] == "private, no-cache"
+    assert first.status_code == built.status_code == again.status_code == 200
+
+
+def test_a_browser_that_has_the_page_gets_304(client, agent, in_force):
+    client.force_login(agent)
+    client.get(PAGE)
+    etag = client.get(PAGE)["ETag"]
+
+    response = client.get(PAGE, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304 and response["ETag"] == etag
+
+
+def test_acknowledging_changes_the_page_and_the_table_of_contents(client, agent, in_force):
+    client.force_login(agent)
+    _seen(client)
+    assert "I have read and understood this procedure" in _seen(client)
+    assert "To read: 1 procedure" in _seen(client, "/manual/")
+
+    services.acknowledge(agent=agent, revision=in_force)
+
+    assert "I have read and understood this procedure" not in _seen(client)
+    assert "To read: 1 procedure" not in _seen(client, "/manual/")
+
+
+def test_a_new_notification_shows_in_the_header_at_once(client, agent, in_force):
+    client.force_login(agent)
+    _seen(client)
+    assert '<span class="badge badge--count">1<' in _seen(client)  # "CC-CH-001 is in force"
+
+    notifications.post(
+        [agent],
+        kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
+        params={"name": "Maria Santos", "code": "CC-CH-001"},
+        url="/",
+    )
+
+    assert '<span class="badge badge--count">2<' in _seen(client)
+
+
+def test_an_answer_to_the_readers_feedback_shows_at_once(client, agent, supervisor, in_force):
+    client.force_login(agent)
+    sent = feedback.send(author=agent, revision=in_force, body="Step 2 is unclear.")
+    _seen(client)
+    assert "badge--accepted" not in _seen(client)
+
+    feedback.reply(
+        feedback=sent, author=supervisor, body="We will change it.", status=Feedback.Status.ACCEPTED
+    )
+
+    assert "badge--accepted" in _seen(client)
+
+
+def test_nobody_is_served_another_persons_page(client, in_force):
+    # Two agents alike in all the page shows of them (no notice, nothing acknowledged, same team,
+    # same CSRF secret): only who they are tells their pages apart.
+    first = UserFactory(username="agent3", first_name="Siti", last_name="Rahayu", role="Agent")
+    other = UserFactory(username="agent2", first_name="Lucas", last_name="Martin", role="Agent")
+    secret = "a" * 32
+    client.force_login(first)
+    client.cookies["csrftoken"] = secret
+    _seen(client)
+    assert "Siti Rahayu" in _seen(client)
+
+    client.force_login(other)
+    client.cookies["csrftoken"] = secret
+    page = _seen(client)
+
+    assert "Lucas Martin" in page and "Siti Rahayu" not in page
+
+
+def test_a_page_with_a_message_waiting_is_built_for_it_and_shows_it(client, agent, in_force):
+    client.force_login(agent)
+    _seen(client)
+    _seen(client)
+
+    response = client.post(f"/manual/CC-CH-001/rev/{in_force.number}/acknowledge/", follow=True)
+
+    shown = response.content.decode()
+    assert response.redirect_chain[-1][0].endswith(PAGE) or "CC-CH-001" in shown
+    assert "Recorded: you read and understood CC-CH-001 revision 1" in shown
+    assert "Recorded: you read and understood" not in _seen(client)  # shown once, not kept
+
+
+def test_a_kept_page_carries_a_token_valid_for_the_persons_csrf_cookie(agent, in_force):
+    import re
+
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    _seen(client)
+    _seen(client)  # kept, with a token for the first secret
+    client.cookies["csrftoken"] = "b" * 32  # a new secret (as after signing in again)
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', _seen(client)).group(1)
+    response = client.post(
+        f"/manual/CC-CH-001/rev/{in_force.number}/acknowledge/", {"csrfmiddlewaretoken": token}
+    )
+
+    assert response.status_code == 302
+    assert in_force.acknowledgements.filter(agent=agent).exists()
