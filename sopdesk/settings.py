@@ -249,6 +249,10 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
+    # Sessions read from the shared cache (no query per request), written through to the
+    # database. Only with a cache every worker shares: with local memory, a session ended in
+    # one worker (logout, expiry) would live on in another worker's copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # The audit trail is append-only: nobody reverts a record through the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -268,6 +272,16 @@ SOPDESK_PAGE_SIZE = os.environ.get("SOPDESK_PAGE_SIZE", "A4")
 SOPDESK_RENDER_MAX_CHARS = env_int("SOPDESK_RENDER_MAX_CHARS", 400000)
 SOPDESK_RENDER_TIMEOUT = env_int("SOPDESK_RENDER_TIMEOUT", 120)
 SOPDESK_RENDER_MEMORY_MB = env_int("SOPDESK_RENDER_MEMORY_MB", 2048)
+# How stored files (PDFs, pictures, forms) travel once permission is checked (procedures/serving.py):
+# off (Django streams them), nginx (X-Accel-Redirect to SOPDESK_SENDFILE_PREFIX), apache
+# (X-Sendfile), s3 (a redirect to a presigned address valid SOPDESK_PRESIGNED_SECONDS).
+SOPDESK_SENDFILE = os.environ.get("SOPDESK_SENDFILE", "off")
+if SOPDESK_SENDFILE not in ("off", "nginx", "apache", "s3"):
+    raise ImproperlyConfigured(
+        f"SOPDESK_SENDFILE must be off, nginx, apache or s3, not {SOPDESK_SENDFILE!r}."
+    )
+SOPDESK_SENDFILE_PREFIX = os.environ.get("SOPDESK_SENDFILE_PREFIX", "/_protected/")
+SOPDESK_PRESIGNED_SECONDS = env_int("SOPDESK_PRESIGNED_SECONDS", 60)
 SOPDESK_CHECK_TIMEOUT = env_int("SOPDESK_CHECK_TIMEOUT", 10)
 # One element of a procedure (Purpose, a step …) may hold at most this many characters and nest
 # lists, quotes and formatting at most this deep: checked when text is saved, imported or
