@@ -103,3 +103,42 @@ def test_screenshots_and_attachments_live_in_the_s3_store_and_reach_the_pdf(
     assert served.status_code == 200 and b"".join(served.streaming_content).startswith(b"\x89PNG")
     assert b"".join(form.streaming_content) == b"%PDF-1.4\nform"
     assert {p.image.size for page in pdf.pages for p in page.images} == {(50, 20)}
+
+
+def test_with_presigned_addresses_the_browser_fetches_the_file_from_the_store(
+    s3, client, agent, supervisor, settings, django_capture_on_commit_callbacks
+):
+    import time
+    import urllib.request
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from procedures import files
+
+    settings.SOPDESK_SENDFILE = "s3"
+    settings.SOPDESK_PRESIGNED_SECONDS = 30
+    picture = io.BytesIO()
+    Image.new("RGB", (50, 20), "teal").save(picture, "PNG")
+    draft = new_procedure(owner=supervisor, code="CC-S3-003")
+    image = files.add_image(
+        revision=draft,
+        user=supervisor,
+        upload=SimpleUploadedFile("menu.png", picture.getvalue()),
+        max_bytes=10**6,
+    )
+    client.force_login(agent)
+    assert client.get(image.get_absolute_url()).status_code == 404  # a draft's: no address
+    with django_capture_on_commit_callbacks(execute=True):
+        make_effective(save(draft, purpose=f"![Menu]({image.get_absolute_url()})"), manager())
+
+    response = client.get(image.get_absolute_url())
+
+    assert response.status_code == 302 and "Signature=" in response.url
+    query = parse_qs(urlsplit(response.url).query)
+    expires = int(query.get("Expires", query.get("X-Amz-Expires", ["0"]))[0])
+    assert expires in (30,) or abs(expires - (time.time() + 30)) < 10  # SigV2 or SigV4
+    with urllib.request.urlopen(response.url) as fetched:  # noqa: S310 - moto on loopback
+        assert fetched.read().startswith(b"\x89PNG")
+        assert fetched.headers["Content-Type"] == "image/png"

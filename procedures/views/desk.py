@@ -6,13 +6,21 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from .. import feedback, manual_pdf, permissions, render_checks, selectors, services, tasks
+from .. import (
+    feedback,
+    manual_pdf,
+    permissions,
+    render_checks,
+    selectors,
+    services,
+    serving,
+    tasks,
+)
 from ..content import snapshot_of, template_content
 from ..diff import compare
 from ..document_data import gather
@@ -274,13 +282,14 @@ class RevisionPdfView(RevisionMixin, View):
             tasks.queue_render_check(revision)  # back to earlier text: made again
             check = render_checks.current(revision)
         if check is not None and check.status == RenderCheck.Status.PASSED:
-            filename = f"{revision.procedure.code}-rev{revision.number}-draft.pdf"
-            response = FileResponse(
-                check.file.open("rb"), content_type="application/pdf", filename=filename
+            return serving.stored_file(
+                request,
+                check.file.name,
+                content_type="application/pdf",
+                filename=f"{revision.procedure.code}-rev{revision.number}-draft.pdf",
+                cache_control="private, no-cache",
+                sandbox=False,
             )
-            response["Content-Disposition"] = f'inline; filename="{filename}"'
-            response["Cache-Control"] = "private, no-cache"
-            return response
         if check is not None and check.status == RenderCheck.Status.FAILED:
             messages.error(request, check.message)
             return redirect(revision)

@@ -5,15 +5,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from .. import files, permissions, services
+from .. import files, permissions, services, serving
 from ..forms import AttachmentForm
 from ..models import Attachment
 from .mixins import RevisionMixin
@@ -28,18 +27,6 @@ CONTENT_TYPES = {
 }
 
 
-def _stored(name: str, content_type: str, **kwargs) -> FileResponse:
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as error:
-        raise Http404(_("This file is no longer in the store.")) from error
-    response = FileResponse(handle, content_type=content_type, **kwargs)
-    # Stored files never change; they are private to those who may read their revision.
-    response["Cache-Control"] = "private, max-age=86400, immutable"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 class ImageView(LoginRequiredMixin, View):
     """GET /images/<token>.png: an uploaded image, for whoever may read its revision."""
 
@@ -47,7 +34,9 @@ class ImageView(LoginRequiredMixin, View):
         image = files.image_by_name(name)
         if image is None or not permissions.can_open_files_of(request.user, image.revision):
             raise Http404(_("There is no such image."))
-        return _stored(image.file, image.content_type)
+        return serving.stored_file(
+            request, image.file, content_type=image.content_type, etag=image.sha256
+        )
 
 
 class AttachmentView(LoginRequiredMixin, View):
@@ -63,11 +52,13 @@ class AttachmentView(LoginRequiredMixin, View):
             request.user, attachment.revision
         ):
             raise Http404(_("There is no such file."))
-        return _stored(
+        return serving.stored_file(
+            request,
             attachment.file,
-            CONTENT_TYPES[attachment.kind],
+            content_type=CONTENT_TYPES[attachment.kind],
             as_attachment=True,
             filename=attachment.filename,
+            etag=attachment.sha256,
         )
 
 

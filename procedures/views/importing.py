@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, View
 
-from .. import importing, permissions, selectors
+from .. import importing, permissions, selectors, serving
 from ..forms import ImportForm, ImportPreviewForm
 from ..models import DocumentImport, ImportPreview
 from ..services import ServiceError
-from .files import _stored
 from .mixins import DeskMixin
 
 
@@ -294,6 +293,9 @@ class ImportPictureView(PreviewMixin, View):
         picture = self.row.pictures.get(str(token))
         if picture is None:
             raise Http404(_("There is no such picture."))
-        return _stored(
-            picture["path"], "image/jpeg" if picture["format"] == "JPEG" else "image/png"
+        return serving.stored_file(
+            request,
+            picture["path"],
+            content_type="image/jpeg" if picture["format"] == "JPEG" else "image/png",
+            cache_control="private, no-cache",
         )
