@@ -20,13 +20,15 @@ def manual_state() -> str:
     return state_text(last_event, due)
 
 
-def state_subqueries() -> dict:
+def state_subqueries(at=None) -> dict:
     """The same two facts as subqueries, for a caller that reads them with others in one query
     (page_cache): the latest event's id and the latest passed date of an approved revision."""
     return {
         "manual_last_event": Subquery(AuditEvent.objects.order_by("-pk").values("pk")[:1]),
         "manual_due": Subquery(
-            selectors.waiting_to_take_effect().order_by("-effective_at").values("effective_at")[:1]
+            selectors.waiting_to_take_effect(at)
+            .order_by("-effective_at")
+            .values("effective_at")[:1]
         ),
     }
 

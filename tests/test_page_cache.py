@@ -156,3 +156,25 @@ def test_a_kept_page_carries_a_token_valid_for_the_persons_csrf_cookie(agent, in
 
     assert response.status_code == 302
     assert in_force.acknowledgements.filter(agent=agent).exists()
+
+
+def test_an_approved_revision_whose_date_passes_changes_the_key_before_publish_due_runs(
+    agent, supervisor, approver, on_commit, monkeypatch
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from procedures import page_cache
+    from tests.factories import new_procedure, save, sign, submit
+
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    revision = submit(save(new_procedure(owner=supervisor, code="CC-CH-009")))
+    with on_commit():
+        sign(revision, approver, effective_at=soon)
+    before = page_cache.state(agent)
+
+    later = soon + datetime.timedelta(minutes=5)
+    monkeypatch.setattr(page_cache.timezone, "now", lambda: later)
+
+    assert page_cache.state(agent) != before
