@@ -46,8 +46,8 @@ def test_a_page_seen_again_is_served_kept_with_a_handful_of_queries(
     built = client.get(PAGE)
     client.get("/manual/")
 
-    # the session, the user, their roles, the procedure, the revision in force, the key's state
-    with django_assert_max_num_queries(6):
+    # the session, the user, their roles, the key's state: nothing of the procedure is read
+    with django_assert_max_num_queries(4):
         again = client.get(PAGE)
     with django_assert_max_num_queries(4):  # the table of contents: no procedure, no revision
         client.get("/manual/")
@@ -178,3 +178,21 @@ def test_an_approved_revision_whose_date_passes_changes_the_key_before_publish_d
     monkeypatch.setattr(page_cache.timezone, "now", lambda: later)
 
     assert page_cache.state(agent) != before
+
+
+def test_a_new_revision_in_force_replaces_the_kept_page_at_once(
+    client, agent, supervisor, approver, in_force, on_commit
+):
+    from procedures import services
+    from tests.factories import make_effective
+
+    client.force_login(agent)
+    _seen(client)
+    assert "Revision 2" not in _seen(client)
+
+    with on_commit():
+        make_effective(
+            services.start_revision(procedure=in_force.procedure, author=supervisor), approver
+        )
+
+    assert "Revision 2" in _seen(client)

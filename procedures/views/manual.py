@@ -77,7 +77,7 @@ class TableOfContentsView(ManualMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         return page_cache.serve(
             request,
-            page_cache.key(request, "toc"),
+            page_cache.key(request, "toc", request.get_full_path()),
             lambda: super(TableOfContentsView, self).get(request, *args, **kwargs),
         )
 
@@ -121,6 +121,12 @@ class ProcedureView(ManualMixin, TemplateView):
     template_name = "manual/procedure.html"
 
     def get(self, request, code, number=None):
+        # The address names the page; what is in force at it, and every change to the
+        # procedure, moves the manual's state in the key: nothing is read before the cache.
+        page_key = page_cache.key(request, "procedure", request.get_full_path())
+        return page_cache.serve(request, page_key, lambda: self.build(request, code, number))
+
+    def build(self, request, code, number):
         procedure = _procedure(code)
         if code != procedure.code and number is None:
             return redirect("manual:procedure", code=procedure.code)
@@ -135,16 +141,7 @@ class ProcedureView(ManualMixin, TemplateView):
             revision = current
         else:
             revision = _published_revision(procedure, number)
-        page_key = page_cache.key(
-            request,
-            "procedure",
-            revision.pk,
-            current.pk if current else 0,
-            procedure.next_review_on,
-            procedure.withdrawn_at,
-            procedure.replaced_by_id,
-        )
-        return page_cache.serve(request, page_key, lambda: self.page(procedure, revision, current))
+        return self.page(procedure, revision, current)
 
     def page(self, procedure, revision, current, feedback_form=None, status=200):
         user = self.request.user
