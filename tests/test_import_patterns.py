@@ -14,19 +14,9 @@ from procedures.models import AuditEvent, DocumentImport, RevisionImage
 from procedures.rendering.markdown import render_markdown
 from tests import docx_fixtures as fx
 from tests import factories
+from tests.test_templates_and_import import _import
 
 LIMIT = 10 * 1024 * 1024
-
-
-def _import(supervisor, data, name="billing.docx"):
-    return importing.import_docx(
-        data=data,
-        name=name,
-        category=factories.CategoryFactory(name="Billing"),
-        owner=supervisor,
-        created_by=supervisor,
-        limit=LIMIT,
-    )
 
 
 def _read(data, name="billing.docx"):

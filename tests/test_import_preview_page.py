@@ -99,15 +99,20 @@ def test_someone_else_cannot_find_the_draft_through_a_used_preview(client, super
     assert response.status_code == 404
 
 
-def test_pictures_are_listed_in_the_documents_order_with_the_text_before_them(supervisor):
-    row = importing.preview(
+def _read(supervisor, **options):
+    return importing.preview(
         data=fx.steps_with_screenshots(),
         name="billing.docx",
         category=factories.CategoryFactory(name="Billing"),
         owner=supervisor,
         uploaded_by=supervisor,
         limit=LIMIT,
+        **options,
     )
+
+
+def test_pictures_are_listed_in_the_documents_order_with_the_text_before_them(supervisor):
+    row = _read(supervisor)
     row.refresh_from_db()  # as another request reads it: PostgreSQL keeps no key order in JSON
 
     pictures = importing.ordered_pictures(row)
@@ -157,15 +162,7 @@ def test_files_left_when_an_upload_has_used_its_time_are_named_to_upload_again(
 
 def test_a_file_that_takes_too_long_to_read_is_refused_in_an_importers_words(supervisor):
     with pytest.raises(importing.ImportRefused) as refused:
-        importing.preview(
-            data=fx.steps_with_screenshots(),
-            name="billing.docx",
-            category=factories.CategoryFactory(name="Billing"),
-            owner=supervisor,
-            uploaded_by=supervisor,
-            limit=LIMIT,
-            timeout=0.001,
-        )
+        _read(supervisor, timeout=0.001)
 
     assert refused.value.message == (
         "billing.docx could not be read: reading it took longer than 0 seconds. "

@@ -2,20 +2,12 @@
 nothing they show has changed, and never stale: every change a person can see changes the key."""
 
 import pytest
-from django.core.cache import cache
 
 from procedures import feedback, notifications, services
 from procedures.models import Feedback, Notification
 from tests.factories import UserFactory
 
 PAGE = "/manual/CC-CH-001/"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
