@@ -5,9 +5,10 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from procedures import feedback, files, services
+from procedures import feedback, files, importing, services
 from procedures.models import ProcedureTemplate
 from procedures.steps import StepData
+from tests import docx_fixtures
 from tests.browser.conftest import log_in
 from tests.factories import UserFactory, make_effective, new_procedure, save, submit
 
@@ -47,10 +48,19 @@ def test_desk_pages_have_no_accessibility_violations(page, people, category, wid
         description="The form agents fill in.",
         max_bytes=10**6,
     )
+    preview = importing.preview(
+        data=docx_fixtures.steps_with_screenshots(),
+        name="billing.docx",
+        category=category,
+        owner=people["supervisor"],
+        uploaded_by=people["supervisor"],
+        limit=10**7,
+    )
     page.set_viewport_size({"width": width, "height": 900})
     visits = {
         "supervisor": [
-            "/desk/", "/desk/new/", f"/desk/new/?template={template.pk}", "/desk/import/", "/desk/CC-CH-030/", "/desk/CC-CH-030/rev/1/",
+            "/desk/", "/desk/new/", f"/desk/new/?template={template.pk}", "/desk/import/",
+            f"/desk/import/{preview.pk}/", "/desk/CC-CH-030/", "/desk/CC-CH-030/rev/1/",
             "/desk/CC-CH-030/rev/2/edit/", "/desk/CC-CH-030/compare/?from=1&to=2",
             "/desk/search/?q=help", "/desk/reading/", "/desk/feedback/", f"/desk/feedback/{sent.pk}/",
             "/notifications/",
