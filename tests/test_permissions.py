@@ -113,3 +113,35 @@ def test_a_superuser_counts_as_document_controller(django_user_model):
 
     assert permissions.is_document_controller(admin)
     assert permissions.can_use_desk(admin)
+
+
+def test_the_signed_in_person_comes_with_their_roles_in_one_query(
+    client, django_assert_num_queries
+):
+    from django.contrib.auth.models import Group
+
+    from procedures import permissions
+    from tests.factories import UserFactory
+
+    person = UserFactory(role="Supervisor")
+    person.groups.add(Group.objects.get(name="Manager"))
+
+    with django_assert_num_queries(1):
+        loaded = permissions.person_with_roles(person.pk)
+        roles = permissions.roles_of(loaded)
+
+    assert roles == {"Supervisor", "Manager"}
+
+
+def test_a_role_taken_away_counts_from_the_next_request(client):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    person = UserFactory(role="Supervisor")
+    client.force_login(person)
+    assert client.get("/desk/").status_code == 200
+
+    person.groups.remove(Group.objects.get(name="Supervisor"))
+
+    assert client.get("/desk/").status_code == 403
