@@ -19,17 +19,10 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 MODES = ("off", "nginx", "apache", "s3")
-
-
-def _disposition(filename: str | None, as_attachment: bool) -> str:
-    kind = "attachment" if as_attachment else "inline"
-    if not filename:
-        return kind
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def stored_file(
@@ -48,9 +41,10 @@ def stored_file(
     if tag and tag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = _body(name, content_type)
+        disposition = content_disposition_header(as_attachment, filename) or "inline"
+        response = _body(name, content_type, disposition)
         response["Content-Type"] = content_type
-        response["Content-Disposition"] = _disposition(filename, as_attachment)
+        response["Content-Disposition"] = disposition
     if tag:
         response["ETag"] = tag
     response["Cache-Control"] = cache_control
@@ -59,7 +53,7 @@ def stored_file(
     return response
 
 
-def _body(name: str, content_type: str) -> HttpResponse:
+def _body(name: str, content_type: str, disposition: str) -> HttpResponse:
     mode = settings.SOPDESK_SENDFILE
     local = isinstance(default_storage, FileSystemStorage)
     if mode == "nginx" and local:
@@ -74,7 +68,10 @@ def _body(name: str, content_type: str) -> HttpResponse:
         return redirect(
             default_storage.url(
                 name,
-                parameters={"ResponseContentType": content_type},
+                parameters={
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": disposition,
+                },
                 expire=settings.SOPDESK_PRESIGNED_SECONDS,
             )
         )

@@ -128,6 +128,14 @@ def test_with_presigned_addresses_the_browser_fetches_the_file_from_the_store(
         upload=SimpleUploadedFile("menu.png", picture.getvalue()),
         max_bytes=10**6,
     )
+    form = files.add_attachment(
+        revision=draft,
+        user=supervisor,
+        upload=SimpleUploadedFile("callback form.pdf", b"%PDF-1.4\nform"),
+        title="Callback form",
+        description="",
+        max_bytes=10**6,
+    )
     client.force_login(agent)
     assert client.get(image.get_absolute_url()).status_code == 404  # a draft's: no address
     with django_capture_on_commit_callbacks(execute=True):
@@ -142,3 +150,7 @@ def test_with_presigned_addresses_the_browser_fetches_the_file_from_the_store(
     with urllib.request.urlopen(response.url) as fetched:  # noqa: S310 - moto on loopback
         assert fetched.read().startswith(b"\x89PNG")
         assert fetched.headers["Content-Type"] == "image/png"
+    download = client.get(form.get_absolute_url())
+    with urllib.request.urlopen(download.url) as fetched:  # noqa: S310 - moto on loopback
+        assert fetched.read() == b"%PDF-1.4\nform"
+        assert fetched.headers["Content-Disposition"].startswith("attachment; filename=")
