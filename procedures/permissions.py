@@ -6,8 +6,6 @@ Roles are Django groups, created by migration 0002: Agent, Supervisor, Manager,
 Document controller. A superuser counts as a document controller.
 """
 
-import functools
-
 from django.contrib.auth.models import AnonymousUser, Group
 from django.db.models import Exists, OuterRef
 
@@ -23,30 +21,21 @@ ROLES = (AGENT, SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER)
 AnyUser = User | AnonymousUser
 
 
-_SOMEONE = -7_000_000_011  # stands for the person's id in the query built once
-
-
-@functools.cache
-def _person_sql() -> tuple[str, tuple]:
-    """The person-with-roles query, built by the ORM once per process (compiling its EXISTS
-    subqueries on every request cost more than running both queries it replaces)."""
-    query = User.objects.filter(pk=_SOMEONE).annotate(
-        **{
-            f"_role_{number}": Exists(
-                User.groups.through.objects.filter(user=OuterRef("pk"), group__name=role)
-            )
-            for number, role in enumerate(ROLES)
-        }
-    )
-    return query.query.sql_with_params()
-
-
 def person_with_roles(user_id) -> User | None:
     """A signed-in person and their roles in one query (the session's user is loaded so on
     every request: see backends.py); roles_of then asks nothing more."""
-    sql, params = _person_sql()
-    params = tuple(user_id if value == _SOMEONE else value for value in params)
-    user = next(iter(User.objects.raw(sql, params)), None)
+    user = (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            **{
+                f"_role_{number}": Exists(
+                    User.groups.through.objects.filter(user=OuterRef("pk"), group__name=role)
+                )
+                for number, role in enumerate(ROLES)
+            }
+        )
+        .first()
+    )
     if user is not None:
         held = frozenset(
             role for number, role in enumerate(ROLES) if getattr(user, f"_role_{number}")
