@@ -4,7 +4,7 @@ page, the admin's sign-in) counts towards the same lockout as signatures."""
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from . import lockout, permissions
+from . import lockout
 
 
 class LockoutBackend(ModelBackend):
@@ -19,9 +19,4 @@ class LockoutBackend(ModelBackend):
             if request is not None:
                 request.sopdesk_locked = locked.message  # the sign-in form shows it
             raise PermissionDenied(locked.message) from None  # no other backend may try
-        return user if user is not None and self.user_can_authenticate(user) else None
-
-    def get_user(self, user_id):
-        """The session's person with their roles, in one query instead of two."""
-        user = permissions.person_with_roles(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

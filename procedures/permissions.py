@@ -7,7 +7,6 @@ Document controller. A superuser counts as a document controller.
 """
 
 from django.contrib.auth.models import AnonymousUser, Group
-from django.db.models import Exists, OuterRef
 
 from . import selectors
 from .models import AuditEvent, Feedback, Procedure, Revision, Signature, User
@@ -19,29 +18,6 @@ DOCUMENT_CONTROLLER = "Document controller"
 ROLES = (AGENT, SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER)
 
 AnyUser = User | AnonymousUser
-
-
-def person_with_roles(user_id) -> User | None:
-    """A signed-in person and their roles in one query (the session's user is loaded so on
-    every request: see backends.py); roles_of then asks nothing more."""
-    user = (
-        User.objects.filter(pk=user_id)
-        .annotate(
-            **{
-                f"_role_{number}": Exists(
-                    User.groups.through.objects.filter(user=OuterRef("pk"), group__name=role)
-                )
-                for number, role in enumerate(ROLES)
-            }
-        )
-        .first()
-    )
-    if user is not None:
-        held = frozenset(
-            role for number, role in enumerate(ROLES) if getattr(user, f"_role_{number}")
-        )
-        user._sopdesk_roles = held | ({DOCUMENT_CONTROLLER} if user.is_superuser else set())
-    return user
 
 
 def roles_of(user: AnyUser) -> frozenset[str]:

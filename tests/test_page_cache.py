@@ -38,10 +38,10 @@ def test_a_page_seen_again_is_served_kept_with_a_handful_of_queries(
     built = client.get(PAGE)
     client.get("/manual/")
 
-    # the session, the person with their roles, the key's state: nothing of the procedure
-    with django_assert_max_num_queries(3):
+    # the session, the user, their roles, the key's state: nothing of the procedure is read
+    with django_assert_max_num_queries(4):
         again = client.get(PAGE)
-    with django_assert_max_num_queries(3):  # the table of contents likewise
+    with django_assert_max_num_queries(4):  # the table of contents: no procedure, no revision
         client.get("/manual/")
 
     assert again.content == built.content
