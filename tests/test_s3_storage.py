@@ -39,6 +39,32 @@ def s3(settings):
     server.stop()
 
 
+def _picture_and_form(draft, owner, *, form_name="form.pdf"):
+    """A screenshot and an attached form in the draft, as the editor stores them."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from procedures import files
+
+    picture = io.BytesIO()
+    Image.new("RGB", (50, 20), "purple").save(picture, "PNG")
+    image = files.add_image(
+        revision=draft,
+        user=owner,
+        upload=SimpleUploadedFile("menu.png", picture.getvalue()),
+        max_bytes=10**6,
+    )
+    attachment = files.add_attachment(
+        revision=draft,
+        user=owner,
+        upload=SimpleUploadedFile(form_name, b"%PDF-1.4\nform"),
+        title="Callback form",
+        description="",
+        max_bytes=10**6,
+    )
+    return image, attachment
+
+
 def test_renditions_and_the_manual_live_in_the_s3_store(
     s3, client, agent, supervisor, django_capture_on_commit_callbacks
 ):
@@ -67,28 +93,8 @@ def test_renditions_and_the_manual_live_in_the_s3_store(
 def test_screenshots_and_attachments_live_in_the_s3_store_and_reach_the_pdf(
     s3, client, agent, supervisor, django_capture_on_commit_callbacks
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    from procedures import files
-
-    picture = io.BytesIO()
-    Image.new("RGB", (50, 20), "purple").save(picture, "PNG")
     draft = new_procedure(owner=supervisor, code="CC-S3-002")
-    image = files.add_image(
-        revision=draft,
-        user=supervisor,
-        upload=SimpleUploadedFile("menu.png", picture.getvalue()),
-        max_bytes=10**6,
-    )
-    attachment = files.add_attachment(
-        revision=draft,
-        user=supervisor,
-        upload=SimpleUploadedFile("form.pdf", b"%PDF-1.4\nform"),
-        title="Callback form",
-        description="",
-        max_bytes=10**6,
-    )
+    image, attachment = _picture_and_form(draft, supervisor)
     with django_capture_on_commit_callbacks(execute=True):
         make_effective(save(draft, purpose=f"![Menu]({image.get_absolute_url()})"), manager())
     client.force_login(agent)
@@ -112,30 +118,10 @@ def test_with_presigned_addresses_the_browser_fetches_the_file_from_the_store(
     import urllib.request
     from urllib.parse import parse_qs, urlsplit
 
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    from procedures import files
-
     settings.SOPDESK_SENDFILE = "s3"
     settings.SOPDESK_PRESIGNED_SECONDS = 30
-    picture = io.BytesIO()
-    Image.new("RGB", (50, 20), "teal").save(picture, "PNG")
     draft = new_procedure(owner=supervisor, code="CC-S3-003")
-    image = files.add_image(
-        revision=draft,
-        user=supervisor,
-        upload=SimpleUploadedFile("menu.png", picture.getvalue()),
-        max_bytes=10**6,
-    )
-    form = files.add_attachment(
-        revision=draft,
-        user=supervisor,
-        upload=SimpleUploadedFile("callback form.pdf", b"%PDF-1.4\nform"),
-        title="Callback form",
-        description="",
-        max_bytes=10**6,
-    )
+    image, form = _picture_and_form(draft, supervisor, form_name="callback form.pdf")
     client.force_login(agent)
     assert client.get(image.get_absolute_url()).status_code == 404  # a draft's: no address
     with django_capture_on_commit_callbacks(execute=True):
