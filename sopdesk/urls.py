@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 
 from procedures.views import accounts
 
@@ -28,6 +30,15 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The editor's texts in the reader's language; the page asks for it with ?lang=, so a
+    # browser never keeps one language's catalog for another.
+    path(
+        "jsi18n/",
+        cache_control(private=True, max_age=3600)(
+            JavaScriptCatalog.as_view(packages=["procedures"])
+        ),
+        name="javascript-catalog",
+    ),
     path("", include("procedures.urls")),
 ]
 

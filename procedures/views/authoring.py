@@ -110,39 +110,8 @@ class RevisionEditView(RevisionMixin, TemplateView):
             addressed_feedback=addressed_feedback(self.revision),
             attachments=list(self.revision.attachments.order_by("position", "pk")),
             upload_limit=settings.SOPDESK_UPLOAD_MAX_BYTES,
-            editor_texts=editor_texts(),
             **kwargs,
         )
-
-
-def editor_texts() -> dict[str, str]:
-    """What the editor's script says, in the reader's language (a JSON block on the page: the
-    Content-Security-Policy allows no inline script)."""
-    return {
-        "step": _("Step"),
-        "moveUp": _("Move step {n} up"),
-        "moveDown": _("Move step {n} down"),
-        "indent": _("Indent step {n}"),
-        "outdent": _("Outdent step {n}"),
-        "remove": _("Remove step {n}"),
-        "removeMeasure": _("Remove measure {n}"),
-        "unsaved": _("Unsaved changes"),
-        "previewFailed": _("The preview could not be loaded; your text is safe."),
-        "emptyPreview": _("Nothing to preview yet."),
-        "insertImage": _("Add an image"),
-        "toElement": _("to {n}"),
-        "toThisStep": _("to this step"),
-        "uploading": _("Uploading the image…"),
-        "imageAdded": _("Image added. Describe what it shows between the square brackets."),
-        "uploadFailed": _("The file could not be uploaded; check your connection and try again."),
-        "missingAlt": _(
-            "An image here has no description. Write what it shows between the square brackets: ![Disposition menu of the CRM](…)"
-        ),
-        "attaching": _("Attaching…"),
-        "guidanceLeft": _(
-            "Replace the template’s guidance between [[ and ]] with your own text: a draft with guidance left cannot be submitted."
-        ),
-    }
 
 
 def _comments_by_element(revision: Revision) -> dict[str, list]:

@@ -7,13 +7,16 @@
 
   var form = document.getElementById("draft-editor");
   if (!form) return;
-  var texts = document.getElementById("sopdesk-editor-texts");
-  var t = texts ? JSON.parse(texts.textContent) : {};
+  // What the editor says comes from Django's JavaScript catalog (/jsi18n/), in the reader's language.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (match, name) { return values[name]; });
+  };
+  function fmt(template, value) { return interpolate(template, { n: value }, true); }
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var previewUrl = form.getAttribute("data-preview-url");
   var dirty = false;
 
-  function fmt(template, value) { return template.replace("{n}", value); }
 
   /* ---------- unsaved changes ---------- */
   var dirtyState = form.querySelector("[data-dirty-state]");
@@ -22,7 +25,7 @@
   function markDirty(event) {
     if (dirty || !ownField(event)) return;
     dirty = true;
-    if (dirtyState) dirtyState.textContent = t.unsaved;
+    if (dirtyState) dirtyState.textContent = gettext("Unsaved changes");
   }
   form.addEventListener("input", markDirty);
   form.addEventListener("change", markDirty);
@@ -46,7 +49,7 @@
     if (!textarea.value.trim()) {
       var empty = document.createElement("p");
       empty.className = "muted";
-      empty.textContent = t.emptyPreview;
+      empty.textContent = gettext("Nothing to preview yet.");
       target.replaceChildren(empty);
       return;
     }
@@ -69,7 +72,7 @@
       // The server has sanitized this HTML with the manual's allow-lists.
       if (textarea._previewRequest === request) target.innerHTML = html;
     }).catch(function (error) {
-      if (textarea._previewRequest === request) target.textContent = (error && error.message) || t.previewFailed;
+      if (textarea._previewRequest === request) target.textContent = (error && error.message) || gettext("The preview could not be loaded; your text is safe.");
     });
   }
 
@@ -90,7 +93,7 @@
 
   function labelOf(textarea) {
     var label = form.querySelector('label[for="' + textarea.id + '"]');
-    return label ? label.textContent.trim() : t.step;
+    return label ? label.textContent.trim() : gettext("Step");
   }
 
   function statusFor(textarea) {
@@ -105,8 +108,8 @@
 
   // Notes under a text: a picture without a description, a template's guidance still there.
   var CHECKS = [
-    { name: "alt", test: /!\[\s*\]\(/, message: function () { return t.missingAlt; } },
-    { name: "guidance", test: /\[\[[\s\S]+?\]\]/, message: function () { return t.guidanceLeft; } }
+    { name: "alt", test: /!\[\s*\]\(/, message: function () { return gettext("An image here has no description. Write what it shows between the square brackets: ![Disposition menu of the CRM](…)"); } },
+    { name: "guidance", test: /\[\[[\s\S]+?\]\]/, message: function () { return gettext("Replace the template’s guidance between [[ and ]] with your own text: a draft with guidance left cannot be submitted."); } }
   ];
   function checkAlt(textarea) {
     textarea._notes = textarea._notes || {};
@@ -146,7 +149,7 @@
 
   function uploadImage(textarea, file) {
     var status = statusFor(textarea);
-    status.textContent = t.uploading;
+    status.textContent = gettext("Uploading the image…");
     var start = textarea.selectionStart;
     var body = new FormData();
     body.append("image", file, file.name || "pasted.png");
@@ -154,15 +157,15 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (response) {
-      return response.json().catch(function () { return { error: t.uploadFailed }; });
+      return response.json().catch(function () { return { error: gettext("The file could not be uploaded; check your connection and try again.") }; });
     }).then(function (data) {
-      if (data.error || !data.url) { status.textContent = data.error || t.uploadFailed; status.setAttribute("role", "alert"); return; }
+      if (data.error || !data.url) { status.textContent = data.error || gettext("The file could not be uploaded; check your connection and try again."); status.setAttribute("role", "alert"); return; }
       status.setAttribute("role", "status");
-      status.textContent = t.imageAdded;
+      status.textContent = gettext("Image added. Describe what it shows between the square brackets.");
       textarea.setSelectionRange(start, start);
       insertAtCursor(textarea, "![](" + data.url + ")", 2);
     }).catch(function () {
-      status.textContent = t.uploadFailed;
+      status.textContent = gettext("The file could not be uploaded; check your connection and try again.");
     });
   }
 
@@ -173,12 +176,12 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button button--small";
-    button.textContent = t.insertImage;
+    button.textContent = gettext("Add an image");
     button.setAttribute("data-insert-image", "");
     // Which text it goes into, for screen readers: the element's name, or "this step".
     var target = document.createElement("span");
     target.className = "visually-hidden";
-    target.textContent = " " + (textarea.matches("[data-step-text]") ? t.toThisStep : fmt(t.toElement, labelOf(textarea)));
+    target.textContent = " " + (textarea.matches("[data-step-text]") ? gettext("to this step") : fmt(gettext("to %(n)s"), labelOf(textarea)));
     button.appendChild(target);
     tools.appendChild(button);
     // Above the text and its preview side by side (an element), or above a step's text.
@@ -220,12 +223,12 @@
       var body = new FormData(other);
       if (event.submitter && event.submitter.name) body.append(event.submitter.name, event.submitter.value);
       attachmentStatus.setAttribute("role", "status");
-      attachmentStatus.textContent = t.attaching;
+      attachmentStatus.textContent = gettext("Attaching…");
       fetch(other.action, {
         method: "POST", body: body, credentials: "same-origin",
         headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
       }).then(function (response) {
-        return response.json().catch(function () { return { error: t.uploadFailed }; });
+        return response.json().catch(function () { return { error: gettext("The file could not be uploaded; check your connection and try again.") }; });
       }).then(function (data) {
         if (data.error) {
           attachmentStatus.setAttribute("role", "alert");
@@ -241,7 +244,7 @@
         }
       }).catch(function () {
         attachmentStatus.setAttribute("role", "alert");
-        attachmentStatus.textContent = t.uploadFailed;
+        attachmentStatus.textContent = gettext("The file could not be uploaded; check your connection and try again.");
       });
     });
   });
@@ -300,7 +303,7 @@
     setTotal("steps", rows.length);
     var choices = rows.map(function (row, i) {
       var text = field(row, "text").value.trim().replace(/\s+/g, " ");
-      return { key: field(row, "key").value, label: t.step + " " + numbers[i] + (text ? ": " + text.slice(0, 60) : "") };
+      return { key: field(row, "key").value, label: fmt(gettext("Step %(n)s"), numbers[i]) + (text ? ": " + text.slice(0, 60) : "") };
     });
     rows.forEach(function (row, i) {
       renumberNames(row, "steps", i);
@@ -308,7 +311,7 @@
       row.style.setProperty("--level", levels[i]);
       row.querySelectorAll("[data-step-action]").forEach(function (button) {
         var action = button.getAttribute("data-step-action");
-        var label = { up: t.moveUp, down: t.moveDown, indent: t.indent, outdent: t.outdent, remove: t.remove }[action];
+        var label = { up: gettext("Move step %(n)s up"), down: gettext("Move step %(n)s down"), indent: gettext("Indent step %(n)s"), outdent: gettext("Outdent step %(n)s"), remove: gettext("Remove step %(n)s") }[action];
         button.setAttribute("aria-label", fmt(label, numbers[i]));
       });
       var kind = kindOf(row);
@@ -412,7 +415,7 @@
     var rows = measureList.querySelectorAll("[data-measure-row]");
     rows.forEach(function (row, i) {
       renumberNames(row, "measures", i);
-      row.querySelector("[data-measure-remove]").setAttribute("aria-label", fmt(t.removeMeasure, i + 1));
+      row.querySelector("[data-measure-remove]").setAttribute("aria-label", fmt(gettext("Remove measure %(n)s"), i + 1));
     });
     setTotal("measures", rows.length);
     emptyMeasures.hidden = rows.length > 0;
