@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import selectors
@@ -169,8 +170,8 @@ def check_signatures() -> Check:
                         % {
                             "meaning": signature.get_meaning_display(),
                             "name": signature.signer_name,
-                            "date": timezone.localtime(signature.signed_at).strftime(
-                                "%d %b %Y %H:%M"
+                            "date": date_format(
+                                timezone.localtime(signature.signed_at), "DATETIME_FORMAT"
                             ),
                             "signed": _short(signature.content_hash),
                             "now": _short(content_hash),

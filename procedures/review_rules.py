@@ -6,6 +6,7 @@ write is in workflow/."""
 import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import files, lockout
@@ -129,7 +130,7 @@ def what_happened(revision: Revision) -> str:
     return _("%(what)s by %(name)s at %(time)s") % {
         "what": event.get_action_display().lower(),
         "name": event.actor_name or _("SOP Desk"),
-        "time": timezone.localtime(event.at).strftime("%d %b %Y %H:%M"),
+        "time": date_format(timezone.localtime(event.at), "DATETIME_FORMAT"),
     }
 
 

@@ -171,6 +171,8 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
+# English dates day first ("6 Dec 2026"); the other languages in their own formats.
+FORMAT_MODULE_PATH = ["sopdesk.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -300,10 +302,6 @@ SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES = env_int(
     "SOPDESK_ARCHIVE_MAX_UNPACKED_BYTES", 100 * 1024 * 1024
 )
 SOPDESK_IMPORT_TIMEOUT = env_int("SOPDESK_IMPORT_TIMEOUT", 20)
-# PostgreSQL's text-search configuration for the search index ("english", "french",
-# "hungarian", "indonesian", "simple" for no stemming); after changing it, run
-# `manage.py rebuild_search_index`.
-SOPDESK_SEARCH_CONFIG = os.environ.get("SOPDESK_SEARCH_CONFIG", "english")
 # Seconds a page of search results is kept (until the manual changes); 0 turns it off.
 SOPDESK_SEARCH_CACHE_SECONDS = env_int("SOPDESK_SEARCH_CACHE_SECONDS", 300)
 

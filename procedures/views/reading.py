@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -42,8 +43,8 @@ class AcknowledgeView(ManualMixin, View):
             % {
                 "code": procedure.code,
                 "number": revision.number,
-                "when": timezone.localtime(acknowledgement.acknowledged_at).strftime(
-                    "%d %b %Y %H:%M"
+                "when": date_format(
+                    timezone.localtime(acknowledgement.acknowledged_at), "DATETIME_FORMAT"
                 ),
             },
         )

@@ -5,6 +5,7 @@ import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .. import audit, effects, lockout, permissions, render_checks
@@ -149,7 +150,7 @@ def _check_meaning(locked, signer, meaning, content_hash, effective_at) -> None:
             )
             % {
                 "code": locked.procedure.code,
-                "date": timezone.localtime(withdrawn_at).strftime("%d %b %Y %H:%M"),
+                "date": date_format(timezone.localtime(withdrawn_at), "DATETIME_FORMAT"),
             }
         )
     if meaning == Meaning.APPROVED_FOR_WITHDRAWAL and not locked.procedure.withdrawal_requested_at:
