@@ -93,6 +93,8 @@ class DocumentData:
     signatures: tuple[SignatureRecord, ...]
     history: tuple[HistoryRow, ...]
     content_hash: str
+    # the language the text is written in: the document's fixed text is in it too
+    language: str = "en"
 
     @property
     def size(self) -> int:
@@ -150,6 +152,7 @@ def gather(revision: Revision) -> DocumentData:
         signatures=tuple(_signature(s) for s in revision.signatures.all()),
         history=_history(revision),
         content_hash=canonical_hash(revision),
+        language=procedure.language,
     )
 
 

@@ -22,11 +22,12 @@ idempotent: search index, in-app notifications, closing feedback) or as backgrou
 from functools import partial
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import feedback, notifications, reading, search, tasks
 from .models import Revision, User
+from .notifications import later
 
 
 def _after_commit(func, *args, **kwargs) -> None:
@@ -47,7 +48,7 @@ def submitted(revision: Revision, reviewers: list[User]) -> None:
 
 def returned(revision: Revision, actor: User, comment: str) -> None:
     tasks.queue_render_check(revision)  # the draft PDF, back in draft
-    what = _("returned for changes by %(name)s") % {"name": actor.display_name}
+    what = later(lambda: _("returned for changes by %(name)s") % {"name": actor.display_name})
     _after_commit(notifications.revision_changed, revision, what, comment)
 
 
@@ -60,9 +61,12 @@ def signed(revision: Revision) -> None:
 def approved(revision: Revision) -> None:
     """Approved: rendered once and stored, whether it is effective now or later."""
     _after_commit(tasks.render_revision.enqueue, revision.pk)
-    what = _("approved, effective %(date)s") % {
-        "date": timezone.localtime(revision.effective_at).strftime("%d %b %Y %H:%M")
-    }
+    what = later(
+        lambda: (
+            _("approved, effective %(date)s")
+            % {"date": notifications.moment(revision.effective_at)}
+        )
+    )
     _after_commit(notifications.revision_changed, revision, what)
 
 
@@ -79,7 +83,7 @@ def _announce(revision_id: int) -> None:
     with transaction.atomic():
         revision = _revision(revision_id)
         search.index_revision(revision)  # already indexed when saved; made sure of as it goes live
-        notifications.revision_changed(revision, _("now effective"))
+        notifications.revision_changed(revision, gettext_lazy("now effective"))
         reading.announce(revision)
         feedback.close_addressed_by(revision)
 
@@ -89,5 +93,8 @@ def withdrawn(revision: Revision) -> None:
     tasks.queue_manual_build()
     procedure = revision.procedure
     _after_commit(
-        notifications.revision_changed, revision, _("withdrawn"), procedure.withdrawal_reason
+        notifications.revision_changed,
+        revision,
+        gettext_lazy("withdrawn"),
+        procedure.withdrawal_reason,
     )

@@ -1,17 +1,24 @@
 """Notifications: in the app (a Notification row, the unread badge) and by e-mail. E-mail goes
-after the transaction that caused it commits, never inside it."""
+after the transaction that caused it commits, never inside it.
+
+Each person reads in their own language: an in-app notice is composed when it is shown, an
+e-mail once per language of its recipients. Texts are therefore passed as `later(...)`, composed
+when they are read, in the language active then."""
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import time_format
+from django.utils.formats import date_format, time_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from .models import Notification, Revision, User
 
@@ -25,11 +32,40 @@ def _send(recipients: list[str], subject: str, body: str) -> None:
         logger.exception("Could not send %r to %s", subject, recipients)
 
 
-def notify(users: Iterable[User], subject: str, body: str) -> None:
-    """Queue one e-mail to each user with an address, sent once the transaction commits."""
-    recipients = sorted({u.email for u in users if u.email and u.is_active})
-    if recipients:
-        transaction.on_commit(lambda: _send(recipients, subject, body))
+def later(compose: Callable[[], str]):
+    """Text composed when it is read (str()), in the language active then."""
+    return lazy(compose, str)()
+
+
+def language_of(user: User) -> str:
+    """The language a person reads SOP Desk in: theirs, or the site's."""
+    return user.language or settings.LANGUAGE_CODE
+
+
+def day(moment: datetime.datetime | datetime.date) -> str:
+    """A date as the active language writes it."""
+    if isinstance(moment, datetime.datetime):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "DATE_FORMAT")
+
+
+def moment(when: datetime.datetime) -> str:
+    """A date and time as the active language writes them."""
+    return date_format(timezone.localtime(when), "DATETIME_FORMAT")
+
+
+def notify(users: Iterable[User], subject, body) -> None:
+    """Queue one e-mail to each user with an address, sent once the transaction commits; the
+    subject and body (text, or `later(...)`) are composed in each recipient's language."""
+    by_language: dict[str, set[str]] = defaultdict(set)
+    for user in users:
+        if user.email and user.is_active:
+            by_language[language_of(user)].add(user.email)
+    for language, addresses in sorted(by_language.items()):
+        with override(language):
+            text = (str(subject), str(body))
+        recipients = sorted(addresses)
+        transaction.on_commit(lambda r=recipients, t=text: _send(r, *t))
 
 
 def _link(revision: Revision) -> str:
@@ -42,26 +78,42 @@ def _link(revision: Revision) -> str:
 def revision_submitted(revision: Revision, reviewers: Iterable[User]) -> None:
     notify(
         reviewers,
-        _("Please review %(code)s rev. %(number)d: %(title)s")
-        % {"code": revision.procedure.code, "number": revision.number, "title": revision.title},
-        _("%(author)s submitted revision %(number)d of %(code)s for review.\n\n%(link)s")
-        % {
-            "author": revision.author.display_name,
-            "number": revision.number,
-            "code": revision.procedure.code,
-            "link": _link(revision),
-        },
+        later(
+            lambda: (
+                _("Please review %(code)s rev. %(number)d: %(title)s")
+                % {
+                    "code": revision.procedure.code,
+                    "number": revision.number,
+                    "title": revision.title,
+                }
+            )
+        ),
+        later(
+            lambda: (
+                _("%(author)s submitted revision %(number)d of %(code)s for review.\n\n%(link)s")
+                % {
+                    "author": revision.author.display_name,
+                    "number": revision.number,
+                    "code": revision.procedure.code,
+                    "link": _link(revision),
+                }
+            )
+        ),
     )
 
 
-def revision_changed(revision: Revision, what: str, detail: str = "") -> None:
-    """Tell the author (and the owner) what happened to their revision."""
+def revision_changed(revision: Revision, what, detail: str = "") -> None:
+    """Tell the author (and the owner) what happened to their revision (`what`: `later(...)`)."""
     people = {revision.author, revision.procedure.owner}
     notify(
         people,
-        _("%(code)s rev. %(number)d: %(what)s")
-        % {"code": revision.procedure.code, "number": revision.number, "what": what},
-        f"{what}\n\n{detail}\n\n{_link(revision)}".replace("\n\n\n\n", "\n\n"),
+        later(
+            lambda: (
+                _("%(code)s rev. %(number)d: %(what)s")
+                % {"code": revision.procedure.code, "number": revision.number, "what": what}
+            )
+        ),
+        later(lambda: f"{what}\n\n{detail}\n\n{_link(revision)}".replace("\n\n\n\n", "\n\n")),
     )
 
 
@@ -73,30 +125,40 @@ def account_locked(
     controllers: Iterable[User],
 ) -> None:
     """The person, the document controllers (and the owner of a procedure being signed)."""
-    where = (
-        _("the last one signing %(code)s rev. %(number)d")
-        % {"code": revision.procedure.code, "number": revision.number}
+
+    def where() -> str:
+        if revision is None:
+            return _("the last one at sign-in")
+        return _("the last one signing %(code)s rev. %(number)d") % {
+            "code": revision.procedure.code,
+            "number": revision.number,
+        }
+
+    link = (
+        _link(revision)
         if revision
-        else _("the last one at sign-in")
+        else settings.SOPDESK_BASE_URL.rstrip("/") + reverse("desk:audit")
     )
     owner = [revision.procedure.owner] if revision else []
     notify(
         [user, *owner, *controllers],
-        _("Account locked: %(name)s") % {"name": user.display_name},
-        _(
-            "Five wrong passwords were typed for %(name)s within 15 minutes (%(where)s). "
-            "Signing in and signing are locked until %(time)s. If this was not them, their "
-            "account may be under attack; a document controller can unlock it in the "
-            "administration.\n\n%(link)s"
-        )
-        % {
-            "name": user.display_name,
-            "where": where,
-            "time": time_format(timezone.localtime(until), "H:i"),
-            "link": _link(revision)
-            if revision
-            else settings.SOPDESK_BASE_URL.rstrip("/") + reverse("desk:audit"),
-        },
+        later(lambda: _("Account locked: %(name)s") % {"name": user.display_name}),
+        later(
+            lambda: (
+                _(
+                    "Five wrong passwords were typed for %(name)s within 15 minutes (%(where)s). "
+                    "Signing in and signing are locked until %(time)s. If this was not them, their "
+                    "account may be under attack; a document controller can unlock it in the "
+                    "administration.\n\n%(link)s"
+                )
+                % {
+                    "name": user.display_name,
+                    "where": where(),
+                    "time": time_format(timezone.localtime(until), "TIME_FORMAT"),
+                    "link": link,
+                }
+            )
+        ),
     )
 
 
@@ -104,13 +166,17 @@ def password_set(person: User, *, by: User) -> None:
     """The person whose password an administrator set hears of it at once."""
     notify(
         [person],
-        _("Your SOP Desk password was set by %(by)s") % {"by": by.display_name},
-        _(
-            "%(by)s set a new password for your SOP Desk account (%(username)s). If you did not "
-            "ask for this, tell a document controller now: whoever knows the password can sign "
-            "as you."
-        )
-        % {"by": by.display_name, "username": person.get_username()},
+        later(lambda: _("Your SOP Desk password was set by %(by)s") % {"by": by.display_name}),
+        later(
+            lambda: (
+                _(
+                    "%(by)s set a new password for your SOP Desk account (%(username)s). If you did "
+                    "not ask for this, tell a document controller now: whoever knows the password "
+                    "can sign as you."
+                )
+                % {"by": by.display_name, "username": person.get_username()}
+            )
+        ),
     )
 
 
@@ -118,21 +184,25 @@ def roles_changed(
     person: User, *, before: list[str], after: list[str], by: User, controllers: Iterable[User]
 ) -> None:
     """The person whose roles changed and every document controller hear of it."""
-    none = _("no role")
+    link = settings.SOPDESK_BASE_URL.rstrip("/") + reverse("desk:audit")
     notify(
         [person, *controllers],
-        _("Roles changed for %(name)s") % {"name": person.display_name},
-        _(
-            "%(by)s changed the roles of %(name)s from “%(before)s” to “%(after)s”. If this "
-            "was not agreed, tell a document controller or an administrator now.\n\n%(link)s"
-        )
-        % {
-            "by": by.display_name,
-            "name": person.display_name,
-            "before": ", ".join(before) or none,
-            "after": ", ".join(after) or none,
-            "link": settings.SOPDESK_BASE_URL.rstrip("/") + reverse("desk:audit"),
-        },
+        later(lambda: _("Roles changed for %(name)s") % {"name": person.display_name}),
+        later(
+            lambda: (
+                _(
+                    "%(by)s changed the roles of %(name)s from “%(before)s” to “%(after)s”. If this "
+                    "was not agreed, tell a document controller or an administrator now.\n\n%(link)s"
+                )
+                % {
+                    "by": by.display_name,
+                    "name": person.display_name,
+                    "before": ", ".join(before) or _("no role"),
+                    "after": ", ".join(after) or _("no role"),
+                    "link": link,
+                }
+            )
+        ),
     )
 
 
@@ -153,13 +223,13 @@ def post(
         Notification(recipient=u, kind=kind, params=params, url=url) for u in people
     )
     link = settings.SOPDESK_BASE_URL.rstrip("/") + url
-    messages = [
-        (subject, "\n\n".join(part for part in (subject, detail, link) if part),
-         settings.DEFAULT_FROM_EMAIL, [note.recipient.email])
-        for note in notes
-        if note.recipient.email
-        for subject in [note.message()]
-    ]  # fmt: skip
+    messages = []
+    for note in notes:
+        if note.recipient.email:
+            with override(language_of(note.recipient)):
+                subject = str(note.message())
+            body = "\n\n".join(part for part in (subject, detail, link) if part)
+            messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [note.recipient.email]))
     if messages:
         transaction.on_commit(lambda: _send_each(messages))
     return notes

@@ -15,7 +15,9 @@ import logging
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 from pypdf import PdfReader, PdfWriter
 
 from . import selectors
@@ -84,22 +86,27 @@ def stamp_superseded(revision_id: int) -> Rendition | None:
     original = revision.renditions.filter(kind=Kind.PDF).first()
     if existing or original is None:
         return existing
-    label = _("SUPERSEDED") if revision.is_superseded else _("WITHDRAWN")
-    stamp = PdfReader(io.BytesIO(_stamp_pdf(label))).pages[0]
+    with override(revision.procedure.language):  # the document's language, as its text
+        label = _("SUPERSEDED") if revision.is_superseded else _("WITHDRAWN")
+        stamp = PdfReader(io.BytesIO(_stamp_pdf(label, revision.procedure.language))).pages[0]
     writer = PdfWriter(clone_from=PdfReader(original.file.open("rb")))
     for page in writer.pages:
         page.merge_page(stamp, over=True)
     out = io.BytesIO()
     writer.write(out)
     original.file.close()
-    name = f"{revision.procedure.code}-rev{revision.number}-{label.lower()}.pdf"
+    ended = "superseded" if revision.is_superseded else "withdrawn"
+    name = f"{revision.procedure.code}-rev{revision.number}-{ended}.pdf"
     return _store(revision, Kind.PDF_SUPERSEDED, out.getvalue(), name)
 
 
-def _stamp_pdf(label: str) -> bytes:
-    note = _("This revision is no longer in force. Check the manual for the current revision.")
+def _stamp_pdf(label: str, language: str) -> bytes:
+    label, language = escape(label), escape(language)
+    note = escape(
+        _("This revision is no longer in force. Check the manual for the current revision.")
+    )
     return html_to_pdf(
-        f'<html lang="en"><head><title>{label}</title></head><body>'
+        f'<html lang="{language}"><head><title>{label}</title></head><body>'
         f'<p class="stamp">{label}</p><p class="stamp-note">{note}</p></body></html>',
         extra_css=(
             "@page { @top-left { content: none } @top-right { content: none }"

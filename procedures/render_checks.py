@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pypdf import PdfReader
 
 from .content import canonical_hash
@@ -101,7 +102,9 @@ def run(check_id: int, *, timeout: float | None = None) -> str:
         return _finish(check, Status.FAILED, _("The revision changed while it was checked."))
     try:
         document = gather(revision)
-        data = document_pdf(document, body=body_html(document), watermark=_("DRAFT — NOT APPROVED"))
+        # lazy: the stamp is in the document's language, as the rest of its fixed text
+        watermark = gettext_lazy("DRAFT — NOT APPROVED")
+        data = document_pdf(document, body=body_html(document), watermark=watermark)
     except Exception as error:  # noqa: BLE001 - every failure is the document's, and recorded
         logger.warning("render check of %s failed: %s", revision, error)
         reason = getattr(error, "message", "") or _("It could not be rendered (%(error)s).") % {

@@ -43,6 +43,24 @@ _WORDS = re.compile(r"\w+")
 _CODE = re.compile(CODE_PATTERN)
 _FTS = "procedures_searchdocument_fts"
 
+# PostgreSQL: each language's text-search configuration (its stemmer after `unaccent`; created by
+# migrations/_search_languages.py). A row is indexed with its procedure's language; a query asks
+# every configuration at once, so one query finds the manual in all its languages and PostgreSQL
+# still answers it from the GIN index.
+SEARCH_CONFIGS = {
+    "en": "sopdesk_english",
+    "fr": "sopdesk_french",
+    "hu": "sopdesk_hungarian",
+    "id": "sopdesk_indonesian",
+}
+AS_WRITTEN = "sopdesk_simple"  # words as written, accents dropped
+QUERY_CONFIGS = [*dict.fromkeys(SEARCH_CONFIGS.values()), AS_WRITTEN]
+
+
+def config_for(language: str) -> str:
+    """The text-search configuration of a procedure written in `language`."""
+    return SEARCH_CONFIGS.get(language, AS_WRITTEN)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -109,7 +127,7 @@ def index_revision(revision: Revision) -> None:
     SearchDocument.objects.update_or_create(
         revision=revision,
         defaults={
-            "config": settings.SOPDESK_SEARCH_CONFIG,
+            "config": config_for(revision.procedure.language),
             "code": revision.procedure.code,
             "title": _MARKERS.sub("", revision.title),
             "body": document_text(revision),
@@ -243,9 +261,10 @@ class PostgresBackend(Backend):
         # "escalation". Words are \w+ only, so nothing typed becomes tsquery syntax.
         tsquery = None
         for word in _WORDS.findall(query):
-            either = SearchQuery(
-                f"'{word}':*", config=settings.SOPDESK_SEARCH_CONFIG, search_type="raw"
-            ) | SearchQuery(f"'{word}':*", config="simple", search_type="raw")
+            either = None
+            for config in QUERY_CONFIGS:
+                one = SearchQuery(f"'{word}':*", config=config, search_type="raw")
+                either = one if either is None else either | one
             tsquery = either if tsquery is None else tsquery & either
         return tsquery
 
@@ -253,10 +272,8 @@ class PostgresBackend(Backend):
     def _tsquery_sql(query: str) -> tuple[str, list]:
         """The same tsquery as _query, as SQL with parameters, for the ranking expression."""
         words = _WORDS.findall(query)
-        either = "(to_tsquery(%s::regconfig, %s) || to_tsquery('simple'::regconfig, %s))"
-        params = [
-            p for w in words for p in (settings.SOPDESK_SEARCH_CONFIG, f"'{w}':*", f"'{w}':*")
-        ]
+        either = "(" + " || ".join(["to_tsquery(%s::regconfig, %s)"] * len(QUERY_CONFIGS)) + ")"
+        params = [p for w in words for config in QUERY_CONFIGS for p in (config, f"'{w}':*")]
         return "(" + " && ".join([either] * len(words)) + ")", params
 
     @classmethod
@@ -305,7 +322,8 @@ class PostgresBackend(Backend):
 
     @classmethod
     def hits(cls, ids: list[int], tsquery: SearchQuery) -> list[Hit]:
-        headline = {"config": settings.SOPDESK_SEARCH_CONFIG, "start_sel": START, "stop_sel": STOP}
+        # Highlighted as each row was indexed: its own language's configuration.
+        headline = {"config": F("config"), "start_sel": START, "stop_sel": STOP}
         documents = SearchDocument.objects.filter(revision_id__in=ids).annotate(
             marked_title=SearchHeadline("title", tsquery, highlight_all=True, **headline),
             snippet=SearchHeadline(

@@ -14,13 +14,19 @@ from django.core.validators import (
     URLValidator,
 )
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,9}(-[A-Z0-9]{1,10}){1,4}$"
+
+
+def site_language() -> str:
+    """The site's language (LANGUAGE_CODE): what a new procedure is written in unless chosen."""
+    return settings.LANGUAGE_CODE
+
 
 code_validator = RegexValidator(
     CODE_PATTERN,
@@ -62,6 +68,13 @@ class User(AbstractUser):
         related_name="members",
         verbose_name=_("team"),
         help_text=_("The agent's team: its supervisor follows who has read what."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language SOP Desk speaks to this person in. Empty: their browser's."),
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -182,6 +195,22 @@ class Procedure(models.Model):
         verbose_name=_("replaced by"),
     )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    language = models.CharField(
+        _("language of the text"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=site_language,
+        help_text=_("The language the procedure is written in: its page and PDF are marked so."),
+    )
+    translation_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="translations",
+        verbose_name=_("translation of"),
+        help_text=_("The procedure this one translates, if it is a translation."),
+    )
     history = HistoricalRecords()
 
     objects = ProcedureQuerySet.as_manager()
@@ -198,6 +227,18 @@ class Procedure(models.Model):
             models.CheckConstraint(
                 condition=Q(review_interval_months__gte=1) & Q(review_interval_months__lte=60),
                 name="procedure_review_interval_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(translation_of=F("pk")),
+                name="procedure_not_a_translation_of_itself",
+            ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"],
+                condition=Q(translation_of__isnull=False),
+                name="one_translation_per_language",
+                violation_error_message=_(
+                    "This procedure already has a translation in that language."
+                ),
             ),
         ]
 
@@ -315,6 +356,15 @@ class Revision(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     effective_at = models.DateTimeField(_("effective from"), null=True, blank=True)
+    source_revision = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("translates revision"),
+        help_text=_("For a translation: the source's revision this text translates."),
+    )
     history = HistoricalRecords()
 
     objects = RevisionQuerySet.as_manager()

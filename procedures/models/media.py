@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .documents import Revision
+from .documents import Revision, site_language
 from .records import now
 
 
@@ -139,6 +139,13 @@ class ProcedureTemplate(models.Model):
     description = models.CharField(_("description"), max_length=300, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("offered for new procedures"), default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=site_language,
+        help_text=_("The language of its guidance: the procedures started from it are in it."),
+    )
     title = models.CharField(_("suggested title"), max_length=200, blank=True)
     step_format = models.CharField(
         _("default step format"),

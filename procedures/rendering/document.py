@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from ..steps import FLOWCHART
@@ -122,6 +122,19 @@ def _render(
     )
 
 
+def in_document_language(function):
+    """A document is written in one language (its procedure's): its headings, labels and dates
+    are in that language, whoever reads it; the page around it follows the reader."""
+
+    @functools.wraps(function)
+    def rendered(data: "DocumentData", *args, **kwargs):
+        with override(data.language):
+            return function(data, *args, **kwargs)
+
+    return rendered
+
+
+@in_document_language
 def body_html(data: "DocumentData", *, drafting: bool = False) -> str:
     """The document's body: every element, rendered and sanitized; the flowchart as SVG.
 
@@ -181,6 +194,7 @@ def _reason(error: Exception) -> str:
     }
 
 
+@in_document_language
 def desk_body(data: "DocumentData") -> SafeString:
     """The body as the desk shows it (`body_html(data, drafting=True)`), cached under a
     fingerprint of everything it shows: viewing the page again renders no Markdown and runs no
@@ -236,6 +250,7 @@ def _history_rows(data: "DocumentData") -> list[dict]:
     ]
 
 
+@in_document_language
 def document_pdf(
     data: "DocumentData",
     *,

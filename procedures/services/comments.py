@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from .. import audit, notifications, permissions, selectors
 from ..models import Acknowledgement, AuditEvent, Comment, Procedure, Revision, User
+from ..notifications import later
 from .errors import NotAllowed
 
 
@@ -34,7 +35,9 @@ def add_comment(
     )
     if author.pk != locked.author_id:
         notifications.revision_changed(
-            locked, _("new comment from %(name)s") % {"name": author.display_name}, body.strip()
+            locked,
+            later(lambda: _("new comment from %(name)s") % {"name": author.display_name}),
+            body.strip(),
         )
     return comment
 

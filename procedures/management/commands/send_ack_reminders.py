@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 
 from procedures import notifications, permissions, reading
 from procedures.models import Team, User
@@ -23,21 +24,21 @@ class Command(BaseCommand):
             if not overdue:
                 continue
             reminded += 1
-            lines = [
-                _("%(code)s rev. %(number)d, %(title)s: due %(date)s")
-                % {
-                    "code": item.revision.procedure.code,
-                    "number": item.revision.number,
-                    "title": item.revision.title,
-                    "date": timezone.localtime(item.due_at).strftime("%d %b %Y"),
+            with override(notifications.language_of(agent)):
+                lines = [
+                    _("%(code)s rev. %(number)d, %(title)s: due %(date)s")
+                    % {
+                        "code": item.revision.procedure.code,
+                        "number": item.revision.number,
+                        "title": item.revision.title,
+                        "date": notifications.day(item.due_at),
+                    }
+                    for item in overdue
+                ]
+                subject = _("Please read and acknowledge: %(count)d overdue") % {
+                    "count": len(overdue)
                 }
-                for item in overdue
-            ]
-            notifications.notify(
-                [agent],
-                _("Please read and acknowledge: %(count)d overdue") % {"count": len(overdue)},
-                "\n".join(lines) + "\n\n" + link,
-            )
+            notifications.notify([agent], subject, "\n".join(lines) + "\n\n" + link)
         summaries = 0
         for team in Team.objects.select_related("supervisor").order_by("name"):
             status = reading.team_status(team, now)
@@ -45,21 +46,33 @@ class Command(BaseCommand):
             if not late:
                 continue
             summaries += 1
-            lines = [
-                _("%(name)s: %(codes)s")
-                % {
-                    "name": row.agent.display_name,
-                    "codes": ", ".join(r.procedure.code for r in row.overdue),
-                }
-                for row in late
-            ]
+            with override(notifications.language_of(team.supervisor)):
+                lines = [
+                    _("%(name)s: %(codes)s")
+                    % {
+                        "name": row.agent.display_name,
+                        "codes": ", ".join(r.procedure.code for r in row.overdue),
+                    }
+                    for row in late
+                ]
+                subject = ngettext(
+                    "%(team)s: %(count)d agent with overdue acknowledgements",
+                    "%(team)s: %(count)d agents with overdue acknowledgements",
+                    len(late),
+                ) % {"team": team.name, "count": len(late)}
             dashboard = settings.SOPDESK_BASE_URL.rstrip("/") + reverse("desk:reading")
             notifications.notify(
-                [team.supervisor],
-                _("%(team)s: %(count)d agent(s) with overdue acknowledgements")
-                % {"team": team.name, "count": len(late)},
-                "\n".join(lines) + f"\n\n{dashboard}?team={team.pk}",
+                [team.supervisor], subject, "\n".join(lines) + f"\n\n{dashboard}?team={team.pk}"
             )
         self.stdout.write(
-            self.style.SUCCESS(f"{reminded} agent(s) reminded, {summaries} team summary(ies) sent.")
+            self.style.SUCCESS(
+                ngettext("%(count)d agent reminded", "%(count)d agents reminded", reminded)
+                % {"count": reminded}
+                + ", "
+                + ngettext(
+                    "%(count)d team summary sent", "%(count)d team summaries sent", summaries
+                )
+                % {"count": summaries}
+                + "."
+            )
         )

@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 
 from procedures import notifications
 from procedures.models import Procedure
@@ -27,26 +28,30 @@ class Command(BaseCommand):
         ).select_related("owner"):
             by_owner[procedure.owner].append(procedure)
         for owner, procedures in by_owner.items():
-            lines = [
-                _("%(code)s: %(state)s %(date)s")
-                % {
-                    "code": p.code,
-                    "state": _("overdue since") if p.next_review_on < today else _("due"),
-                    "date": p.next_review_on.strftime("%d %b %Y"),
-                }
-                for p in procedures
-            ]
-            notifications.notify(
-                [owner],
-                _("%(count)d procedure(s) due for periodic review") % {"count": len(procedures)},
-                _(
+            with override(notifications.language_of(owner)):
+                lines = [
+                    (_("%(code)s: overdue since %(date)s") if p.next_review_on < today
+                     else _("%(code)s: due %(date)s"))
+                    % {"code": p.code, "date": notifications.day(p.next_review_on)}
+                    for p in procedures
+                ]  # fmt: skip
+                subject = ngettext(
+                    "%(count)d procedure due for periodic review",
+                    "%(count)d procedures due for periodic review",
+                    len(procedures),
+                ) % {"count": len(procedures)}
+                body = _(
                     "These procedures you own are due for their periodic review. Review each one: "
                     "start a new revision, or ask a manager to sign “Reviewed — no change”.\n\n%(list)s"
-                )
-                % {"list": "\n".join(lines)},
-            )
+                ) % {"list": "\n".join(lines)}
+            notifications.notify([owner], subject, body)
+        count = sum(map(len, by_owner.values()))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Reminded {len(by_owner)} owner(s) about {sum(map(len, by_owner.values()))} procedure(s)."
+                ngettext("Reminded %(owners)d owner", "Reminded %(owners)d owners", len(by_owner))
+                % {"owners": len(by_owner)}
+                + " "
+                + ngettext("about %(count)d procedure.", "about %(count)d procedures.", count)
+                % {"count": count}
             )
         )
