@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from . import notifications, permissions
+from .forms import language_choices
 
 
 def navigation(request) -> dict:
@@ -8,6 +9,7 @@ def navigation(request) -> dict:
     user = request.user
     return {
         "organisation": settings.SOPDESK_ORGANISATION,
+        "languages": language_choices(),
         "nav": {
             "desk": permissions.can_use_desk(user),
             "manual": permissions.can_read_manual(user),

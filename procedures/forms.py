@@ -4,12 +4,14 @@ import datetime
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions
+from . import permissions, selectors
 from .content import CONTENT_FIELDS, DraftContent, MeasureData, Snapshot
 from .models import (
     Category,
@@ -60,6 +62,21 @@ class ProcedureCreateForm(forms.Form):
         label=_("Review every (months)"), min_value=1, max_value=60, initial=12
     )
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    language = forms.ChoiceField(
+        label=_("Language of the text"),
+        choices=(),
+        help_text=_("The language the procedure is written in. Its page and PDF are marked so."),
+    )
+    translation_of = forms.ModelChoiceField(
+        label=_("Translation of"),
+        queryset=Procedure.objects.none(),
+        required=False,
+        empty_label=_("— not a translation —"),
+        help_text=_(
+            "A translation starts as a copy of the source's revision in force, to translate; "
+            "it is reviewed and approved on its own."
+        ),
+    )
     template = forms.ModelChoiceField(
         queryset=ProcedureTemplate.objects.filter(is_active=True),
         required=False,
@@ -69,6 +86,24 @@ class ProcedureCreateForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         _category_and_owner(self, user)
+        self.fields["language"].choices = language_choices()
+        self.fields["language"].initial = settings.LANGUAGE_CODE
+        # sources: procedures with a revision in force that are not translations themselves
+        self.fields["translation_of"].queryset = Procedure.objects.filter(
+            translation_of__isnull=True,
+            withdrawn_at=None,
+            pk__in=selectors.in_force().values("procedure_id"),
+        ).order_by("code")
+        self.fields["translation_of"].label_from_instance = lambda p: p.code
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("translation_of")
+        if source is not None and data.get("language") == source.language:
+            self.add_error(
+                "language", _("A translation is written in another language than its source.")
+            )
+        return data
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()
@@ -528,3 +563,28 @@ class ChangePasswordForm(PasswordChangeForm):
 
 class AdminSignInForm(LockMessageMixin, AdminAuthenticationForm):
     pass
+
+
+class LanguageForm(forms.Form):
+    """The language SOP Desk speaks to a person: the header's menu and their profile."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=())
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language under its own name ("Bahasa Indonesia", "Magyar"): whoever cannot read
+    the page's language still finds theirs."""
+    return [
+        (code, _capitalised(get_language_info(code)["name_local"]))
+        for code, _name in settings.LANGUAGES
+    ]
+
+
+def _capitalised(name: str) -> str:
+    """ "français" → "Français", "Bahasa Indonesia" kept as it is."""
+    return name[:1].upper() + name[1:]

@@ -3,10 +3,15 @@ PostgreSQL refuses NUL in text, so such a value would otherwise end as a server 
 it reaches a query (search boxes, list filters, codes in addresses). The person gets the
 styled 400 page; nothing is read or written. A cookie holding NUL (the session's, say) is
 ignored as if it had not been sent. Runs before the session middleware, so the 400 page is
-shown without the person's navigation."""
+shown without the person's navigation (in the language their browser asks for).
+
+UserLanguageMiddleware: a signed-in person reads SOP Desk in the language they chose (their
+profile, the header's menu), whatever their browser says; before sign-in, LocaleMiddleware
+follows the browser (the language cookie, then Accept-Language, then LANGUAGE_CODE)."""
 
 from csp.middleware import CSPMiddleware
 from django.core.exceptions import BadRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
@@ -28,7 +33,25 @@ class RejectNulMiddleware:
             or _has_nul(request.GET.lists())
             or (request.method == "POST" and _has_nul(request.POST.lists()))
         ):
+            # LocaleMiddleware has not run yet: the page is in the language the browser asks for.
+            # (Only the cookie and Accept-Language are read; neither can reach the database.)
+            translation.activate(translation.get_language_from_request(request))
             raise BadRequest(_("The address or the form holds a character that is not allowed."))
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """After authentication: the signed-in person's own language, when they chose one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        language = getattr(user, "language", "") if user.is_authenticated else ""
+        if language and language != request.LANGUAGE_CODE:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

@@ -7,6 +7,7 @@ Document controller. A superuser counts as a document controller.
 """
 
 from django.contrib.auth.models import AnonymousUser, Group
+from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .models import AuditEvent, Feedback, Procedure, Revision, Signature, User
@@ -16,6 +17,13 @@ SUPERVISOR = "Supervisor"
 MANAGER = "Manager"
 DOCUMENT_CONTROLLER = "Document controller"
 ROLES = (AGENT, SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER)
+# What each role is called in the reader's language (the groups keep their stored names).
+ROLE_LABELS = {
+    AGENT: _("Agent"),
+    SUPERVISOR: _("Supervisor"),
+    MANAGER: _("Manager"),
+    DOCUMENT_CONTROLLER: _("Document controller"),
+}
 
 AnyUser = User | AnonymousUser
 

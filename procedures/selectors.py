@@ -7,12 +7,14 @@ act on them is permissions.py's question; this module asks nobody.
     published          in force now, or in force before (superseded, withdrawn): the manual
     signed off         approved or later: rendered once and stored (publishing.py)
     being written      a draft or a revision in review: not approved, watermarked
+    language versions  a procedure, its source and the source's translations in force
 
 Statuses change only in workflow/; `publish_due` makes an approved revision effective when
 its date comes, and between two of its runs "in force" is still exact (the date decides).
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -135,3 +137,65 @@ def import_previews_for(user) -> QuerySet:
         .select_related("category", "owner")
         .order_by("-created_at")
     )
+
+
+# --- Translations: a procedure and its translations are one text in several languages ---------
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language's procedure of a family (source and translations) and its revision in force."""
+
+    procedure: Procedure
+    revision: Revision
+
+
+def language_versions(procedure: Procedure, at: datetime.datetime | None = None) -> list[Version]:
+    """Every procedure of `procedure`'s family (its source, the source's translations, itself)
+    with a revision in force, source first: what the manual offers as "Also in"."""
+    source_id = procedure.translation_of_id or procedure.pk
+    family = Procedure.objects.filter(
+        Q(pk=source_id) | Q(translation_of_id=source_id), withdrawn_at=None
+    ).order_by("translation_of_id", "language")
+    in_force_now = {
+        revision.procedure_id: revision
+        for revision in in_force(at).filter(procedure__in=family).select_related("procedure")
+    }
+    return [
+        Version(member, in_force_now[member.pk]) for member in family if member.pk in in_force_now
+    ]
+
+
+def version_in(procedure: Procedure, language: str) -> Version | None:
+    """The procedure of `procedure`'s family written in `language` with a revision in force."""
+    return next((v for v in language_versions(procedure) if v.procedure.language == language), None)
+
+
+def source_moved_on(revision: Revision) -> Revision | None:
+    """For a translation's revision: the source's revision in force, when it is newer than the
+    one this revision translates (the translation is due for an update); otherwise None."""
+    if revision.source_revision_id is None:
+        return None
+    translated = revision.source_revision
+    current = revision_in_force(translated.procedure)
+    return current if current is not None and current.number > translated.number else None
+
+
+def translations_due(owner) -> list[tuple[Procedure, Revision, Revision]]:
+    """The translations `owner` owns whose source has a newer revision in force than their
+    latest revision translates, with neither withdrawn: (translation, its latest revision, the
+    source's revision in force). Their owner's desk lists them."""
+    due = []
+    translations = Procedure.objects.filter(
+        owner=owner, translation_of__isnull=False, withdrawn_at=None
+    ).select_related("translation_of")
+    for translation in translations:
+        latest = (
+            translation.revisions.select_related("source_revision__procedure")
+            .order_by("-number")
+            .first()
+        )
+        current = source_moved_on(latest) if latest is not None else None
+        if current is not None:
+            due.append((translation, latest, current))
+    return due

@@ -29,6 +29,8 @@ urlpatterns = [
         accounts.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/language/", accounts.LanguageView.as_view(), name="set_language"),
+    path("accounts/profile/", accounts.ProfileView.as_view(), name="profile"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The editor's texts in the reader's language; the page asks for it with ?lang=, so a
     # browser never keeps one language's catalog for another.

@@ -50,9 +50,13 @@ def new_procedure(
     code: str | None = None,
     step_format: str = "SIMPLE",
     title: str = "Answering a call",
+    language: str = "",
+    translation_of=None,
 ) -> Revision:
     """A procedure with its first draft, created as a supervisor does it."""
     return services.create_procedure(
+        language=language,
+        translation_of=translation_of,
         code=code or f"CC-T-{next(_codes):03d}",
         title=title,
         category=CategoryFactory(),

@@ -9,6 +9,7 @@ not here. Callers import from `procedures.services`; the modules behind it are:
     errors.py       what is refused      text_checks.py  whether text can be shown
     drafts.py       saving a draft       procedures.py   creating one, starting a revision
     comments.py     comments and acknowledgements
+    people.py       what a person sets for themselves (their language)
 """
 
 from ..content import CONTENT_FIELDS, DraftContent, MeasureData
@@ -23,6 +24,7 @@ from .errors import (
     StepsInvalid,
     TextRefused,
 )
+from .people import set_language
 from .procedures import create_procedure, start_revision
 from .text_checks import element_labels, picture_problems, unrenderable
 
@@ -42,6 +44,7 @@ __all__ = [
     "create_procedure",
     "element_labels",
     "save_draft",
+    "set_language",
     "start_revision",
     "picture_problems",
     "unrenderable",

@@ -1,9 +1,10 @@
 """Creating a procedure (its first draft) and starting a new revision from the latest one."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .. import audit, permissions, search
+from .. import audit, permissions, search, selectors
 from ..content import CONTENT_FIELDS, DraftContent, measures_of, steps_of
 from ..models import Attachment, AuditEvent, Category, Procedure, Revision, User
 from ..steps import normalise
@@ -24,9 +25,15 @@ def create_procedure(
     created_by: User,
     content: DraftContent | None = None,
     reason: str = "",
+    language: str = "",
+    translation_of: Procedure | None = None,
 ) -> Revision:
     """Nothing → a procedure with revision 1 as a draft authored by its owner: empty, or with
-    `content` (a template's guidance to replace, or an imported document)."""
+    `content` (a template's guidance to replace, or an imported document).
+
+    `language`: what its text is written in (default the site's). `translation_of`: the
+    procedure it translates; its first draft then starts as a copy of the source's revision in
+    force, to be translated, and records which revision that was."""
     if not permissions.can_create_procedure(created_by):
         raise NotAllowed(_("You may not create procedures."))
     if not permissions.can_own_procedures(owner):
@@ -37,18 +44,42 @@ def create_procedure(
     )
     if Procedure.objects.by_code(code).exists():
         raise duplicate
+    language = language or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        raise NotAllowed(_("Choose one of the languages in the list."))
+    source = None
+    if translation_of is not None:
+        source = _source_to_translate(translation_of, language)
+        if content is None:
+            content = DraftContent(
+                fields={name: getattr(source, name) for name in CONTENT_FIELDS},
+                steps=steps_of(source),
+                measures=measures_of(source),
+            )
+            step_format = source.step_format
     if content is not None:
         problems = unrenderable(content.fields, normalise(step_format, content.steps))
         if problems:
             raise TextRefused(problems)
     procedure = Procedure(
-        code=code, category=category, owner=owner, review_interval_months=review_interval_months
+        code=code,
+        category=category,
+        owner=owner,
+        review_interval_months=review_interval_months,
+        language=language,
+        translation_of=translation_of,
     )
     try:
         with transaction.atomic():
             _save(procedure, user=created_by, reason=_("Procedure created"))
-    except IntegrityError as error:  # two people chose the same code at the same moment
+    except IntegrityError as error:  # the same code, or a second translation, at the same moment
+        if translation_of is not None and translation_of.translations.filter(language=language):
+            raise NotAllowed(
+                _("This procedure already has a translation in that language.")
+            ) from error
         raise duplicate from error
+    if translation_of is not None:  # read by the same teams as its source
+        procedure.audience.set(translation_of.audience.all())
     revision = Revision(
         procedure=procedure,
         number=1,
@@ -56,6 +87,7 @@ def create_procedure(
         step_format=step_format,
         author=owner,
         updated_by=created_by,
+        source_revision=source,
     )
     reason = reason or _("First draft created")
     if content is not None:
@@ -77,10 +109,33 @@ def create_procedure(
             "category": [None, category.name],
             "owner": [None, owner.display_name],
             "title": [None, revision.title],
+            "language": [None, language],
+            **({"translation_of": [None, translation_of.code]} if translation_of else {}),
         },
     )
     search.index_revision(revision)
     _check_rendering(revision)
+    return revision
+
+
+def _source_to_translate(source: Procedure, language: str) -> Revision:
+    """The source's revision in force, which a new translation into `language` starts from;
+    refused (with the reason) when it cannot be translated so."""
+    if source.translation_of_id is not None:
+        raise NotAllowed(
+            _("%(code)s is itself a translation: translate its source, %(source)s.")
+            % {"code": source.code, "source": source.translation_of.code}
+        )
+    if language == source.language:
+        raise NotAllowed(_("A translation is written in another language than its source."))
+    if source.translations.filter(language=language).exists():
+        raise NotAllowed(_("This procedure already has a translation in that language."))
+    revision = selectors.revision_in_force(source)
+    if revision is None:
+        raise NotAllowed(
+            _("%(code)s has no revision in force yet: there is nothing to translate.")
+            % {"code": source.code}
+        )
     return revision
 
 
@@ -106,6 +161,12 @@ def start_revision(*, procedure: Procedure, author: User) -> Revision:
         author=author,
         updated_by=author,
         **{name: getattr(latest, name) for name in CONTENT_FIELDS if name != "change_summary"},
+        # a translation's new revision translates the source as it is in force now
+        source_revision=(
+            (selectors.revision_in_force(locked.translation_of) or latest.source_revision)
+            if locked.translation_of_id
+            else None
+        ),
     )
     try:
         with transaction.atomic():

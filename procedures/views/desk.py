@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
@@ -83,6 +84,7 @@ class DeskIndexView(DeskMixin, TemplateView):
             .filter(procedure__owner=user)
             .select_related("procedure")
             .order_by("-updated_at")[:20],
+            translations_due=selectors.translations_due(user),
             sees_all=sees_all,
             query=query,
             category=category,
@@ -105,19 +107,26 @@ class ProcedureCreateView(DeskMixin, FormView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.templates = list(
-            ProcedureTemplate.objects.filter(is_active=True).order_by("order", "name")
+        # the templates in the reader's language first
+        language = get_language()
+        self.templates = sorted(
+            ProcedureTemplate.objects.filter(is_active=True).order_by("order", "name"),
+            key=lambda t: t.language != language,
         )
         chosen = request.POST.get("template") or request.GET.get("template") or ""
         self.template = next((t for t in self.templates if str(t.pk) == chosen), None)
 
     def get_initial(self):
+        source = Procedure.objects.by_code(self.request.GET.get("translate", "")[:40]).first()
+        if source is not None:  # "Translate" on a procedure's desk page
+            return {"translation_of": source, "category": source.category_id}
         if self.template is None:
             return {}
         return {
             "template": self.template,
             "title": self.template.title,
             "step_format": self.template.step_format,
+            "language": self.template.language,
         }
 
     def get_form_kwargs(self):
@@ -129,7 +138,8 @@ class ProcedureCreateView(DeskMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            template = data.get("template")
+            # a translation starts from its source's text, not from a template's guidance
+            template = None if data.get("translation_of") else data.get("template")
             revision = services.create_procedure(
                 content=template_content(template) if template else None,
                 reason=_("First draft created from the template %(name)s") % {"name": template.name}
@@ -142,6 +152,8 @@ class ProcedureCreateView(DeskMixin, FormView):
                 step_format=data["step_format"],
                 review_interval_months=data["review_interval_months"],
                 created_by=self.request.user,
+                language=data["language"],
+                translation_of=data.get("translation_of"),
             )
         except services.ServiceError as error:
             form.add_error(None, error.message)
@@ -185,6 +197,12 @@ class ProcedureDetailView(ProcedureMixin, TemplateView):
             and bool(revisions)
             and permissions.can_start_revision(user, self.procedure),
             can_edit_open=open_revision is not None and permissions.can_edit(user, open_revision),
+            can_translate=effective is not None
+            and self.procedure.translation_of_id is None
+            and permissions.can_create_procedure(user),
+            translations=list(self.procedure.translations.order_by("language")),
+            translated=revisions[0].source_revision if revisions else None,
+            source_now=selectors.source_moved_on(revisions[0]) if revisions else None,
             **kwargs,
         )
 

@@ -131,6 +131,13 @@ class ProcedureView(ManualMixin, TemplateView):
         if code != procedure.code and number is None:
             return redirect("manual:procedure", code=procedure.code)
         current = selectors.revision_in_force(procedure)
+        versions = selectors.language_versions(procedure) if current else []
+        if number is None and "chosen" not in request.GET:
+            # A reader whose language has a translation in force reads it first (it links back).
+            mine = get_language()
+            theirs = next((v for v in versions if v.procedure.language == mine), None)
+            if theirs is not None and theirs.procedure.pk != procedure.pk:
+                return redirect("manual:procedure", code=theirs.procedure.code)
         if number is None:
             if current is None:
                 if procedure.withdrawn_at:
@@ -141,14 +148,18 @@ class ProcedureView(ManualMixin, TemplateView):
             revision = current
         else:
             revision = _published_revision(procedure, number)
-        return self.page(procedure, revision, current)
+        return self.page(procedure, revision, current, versions=versions)
 
-    def page(self, procedure, revision, current, feedback_form=None, status=200):
+    def page(self, procedure, revision, current, feedback_form=None, status=200, versions=None):
         user = self.request.user
+        if versions is None:
+            versions = selectors.language_versions(procedure) if current else []
         return self.render_to_response(
             self.get_context_data(
                 procedure=procedure,
                 revision=revision,
+                also_in=[v for v in versions if v.procedure.pk != procedure.pk],
+                source_now=selectors.source_moved_on(revision) if current == revision else None,
                 article=self.article(procedure, revision, current),
                 reading=reading.panel(user, procedure, revision, current),
                 feedback=panels.feedback_panel(user, procedure, revision, feedback_form),

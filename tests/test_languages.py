@@ -1,0 +1,330 @@
+"""SOP Desk in the call center's own languages: each person's language (chosen, or their
+browser's before sign-in), a procedure's own language (its page, its PDF, its search), the same
+procedure in several languages, and e-mails in each recipient's language."""
+
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+from pypdf import PdfReader
+
+from procedures import publishing, search, selectors, services
+from procedures.document_data import gather
+from procedures.models import Procedure
+from procedures.rendering.document import body_html, document_pdf
+from procedures.steps import StepData
+from tests.factories import make_effective, new_procedure, save, submit, with_effects
+
+pytestmark = pytest.mark.django_db
+
+
+def html_lang(response) -> str:
+    return re.search(r'<html lang="([^"]+)"', response.content.decode()).group(1)
+
+
+# --- each person's language -----------------------------------------------------------------
+
+
+def test_before_sign_in_the_browser_chooses(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="hu-HU,hu;q=0.9,en;q=0.5")
+
+    assert html_lang(page) == "hu"
+    assert page["Content-Language"] == "hu"
+    assert "Bejelentkezés" in page.content.decode()  # Django's own Hungarian, at least
+
+
+def test_a_person_chooses_their_language_and_it_follows_them(client, agent):
+    client.force_login(agent)
+
+    answer = client.post(reverse("set_language"), {"language": "fr", "next": reverse("profile")})
+
+    assert answer.status_code == 302 and answer["Location"] == reverse("profile")
+    agent.refresh_from_db()
+    assert agent.language == "fr"
+    # another computer (no cookie), a browser that asks for English: still French
+    other = type(client)()
+    other.force_login(agent)
+    page = other.get(reverse("profile"), HTTP_ACCEPT_LANGUAGE="en")
+    assert html_lang(page) == "fr"
+    assert agent.history.filter(history_change_reason="Language chosen", language="fr").exists()
+
+
+def test_the_language_menu_refuses_what_is_not_offered_and_goes_nowhere_else(client, agent):
+    client.force_login(agent)
+
+    answer = client.post(
+        reverse("set_language"), {"language": "xx", "next": "https://elsewhere.example/"}
+    )
+
+    assert answer["Location"] == reverse("home")
+    agent.refresh_from_db()
+    assert agent.language == ""
+    answer = client.post(reverse("set_language"), {"language": "id", "next": "//evil.example/"})
+    assert answer["Location"] == reverse("home")
+
+
+def test_before_sign_in_the_choice_is_kept_in_the_language_cookie(client):
+    answer = client.post(reverse("set_language"), {"language": "id", "next": reverse("login")})
+
+    assert answer.cookies["django_language"].value == "id"
+    assert html_lang(client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fr")) == "id"
+
+
+def test_every_page_offers_the_languages_under_their_own_names(client, agent):
+    client.force_login(agent)
+
+    page = client.get(reverse("profile")).content.decode()
+
+    for name in ("English", "Bahasa Indonesia", "Français", "Magyar"):
+        assert name in page
+    assert 'action="/accounts/language/"' in page
+
+
+def test_a_refused_address_is_answered_in_the_browsers_language(client, agent):
+    client.force_login(agent)
+
+    page = client.get("/manual/search/?q=%00", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert page.status_code == 400
+    assert html_lang(page) == "fr"
+
+
+def test_dates_are_written_as_the_readers_language_writes_them(client, supervisor):
+    revision = new_procedure(owner=supervisor)
+    supervisor.language = "hu"
+    supervisor.save()
+    client.force_login(supervisor)
+
+    page = client.get(reverse("desk:procedure", args=[revision.procedure.code])).content.decode()
+
+    # Hungarian: year first ("2026. december 6. 14:05"), never "6 Dec 2026"
+    assert re.search(r"\d{4}\. [a-zá-ű]+ \d{1,2}\.", page), "no Hungarian date"
+
+
+# --- a procedure's language -------------------------------------------------------------------
+
+
+def test_a_procedures_text_is_marked_with_its_language_on_the_page(client, supervisor, agent):
+    revision = make_effective(save(new_procedure(owner=supervisor, language="id")))
+    publishing.render_revision(revision.pk)
+    client.force_login(agent)
+
+    page = client.get(reverse("manual:procedure", args=[revision.procedure.code]))
+
+    text = page.content.decode()
+    assert html_lang(page) == "en"  # the page around it follows the reader
+    assert f'<h1 lang="id">{revision.title}</h1>' in text
+    assert '<div lang="id"><div class="sop-body">' in text
+
+
+def test_a_hungarian_procedure_has_a_hungarian_pdf_whoever_reads_it(supervisor):
+    revision = save(new_procedure(owner=supervisor, language="hu"), title="Képzés és ellenőrzés")
+    data = gather(revision)
+
+    pdf = PdfReader(io.BytesIO(document_pdf(data, body=body_html(data))))
+
+    assert pdf.trailer["/Root"]["/Lang"] == "hu"
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Képzés és ellenőrzés" in text
+    assert "Purpose" not in text and "Signatures" not in text  # its headings are Hungarian
+
+
+def test_the_pdf_shows_any_script_an_author_types(supervisor):
+    text = "Ελληνικά · Кириллица · 日本語の手順 · 한국어 · 中文步骤 · ő ű ș ț ğ"
+    revision = save(new_procedure(owner=supervisor), purpose=text)
+    data = gather(revision)
+
+    pdf = PdfReader(io.BytesIO(document_pdf(data, body=body_html(data))))
+
+    extracted = "".join(page.extract_text() for page in pdf.pages)
+    for word in ("Ελληνικά", "Кириллица", "日本語の手順", "한국어", "中文步骤", "ő ű ș ț ğ"):
+        assert word in extracted, word
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text search")
+@pytest.mark.parametrize(
+    "language, title, typed",
+    [
+        ("hu", "Képzés az ügyfélszolgálaton", "kepzes"),
+        ("hu", "Ügyfélszolgálati munkatársak", "ugyfelszolgalati"),
+        ("fr", "Contrôle qualité des appels", "controle"),
+        ("id", "Pemantauan kualitas panggilan", "pantau"),
+        ("en", "Escalation to a team leader", "escalat"),
+    ],
+)
+def test_postgresql_finds_words_with_or_without_accents_in_each_language(
+    supervisor, approver, agent, language, title, typed
+):
+    revision = make_effective(
+        save(new_procedure(owner=supervisor, language=language), title=title), approver
+    )
+
+    found = search.search(typed, user=agent)
+
+    assert [h.revision.pk for h in found.hits] == [revision.pk]
+    assert "<mark>" in found.hits[0].title
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text search")
+def test_each_revision_is_indexed_with_its_own_languages_configuration(supervisor):
+    revision = new_procedure(owner=supervisor, language="fr")
+
+    assert revision.search_document.config == "sopdesk_french"
+
+
+# --- the same procedure in several languages -------------------------------------------------
+
+
+@pytest.fixture
+def source(supervisor, approver):
+    return make_effective(
+        save(
+            new_procedure(owner=supervisor, code="CC-CH-001", title="Verifying a caller"),
+            steps=[StepData(key="a", text="Ask for the account number.")],
+        ),
+        approver,
+    )
+
+
+def test_a_translation_starts_as_a_copy_of_the_source_in_force(supervisor, source):
+    draft = new_procedure(
+        owner=supervisor, code="CC-CH-001-ID", language="id", translation_of=source.procedure
+    )
+
+    assert draft.procedure.translation_of == source.procedure
+    assert draft.source_revision == source
+    assert [s.text for s in draft.steps.all()] == ["Ask for the account number."]
+
+
+@pytest.mark.parametrize("case", ["same language", "second translation", "of a translation"])
+def test_translations_that_make_no_sense_are_refused(supervisor, source, case):
+    if case != "same language":
+        new_procedure(
+            owner=supervisor, code="CC-CH-001-ID", language="id", translation_of=source.procedure
+        )
+    before = Procedure.objects.count()
+    with pytest.raises(services.ServiceError):
+        if case == "same language":
+            new_procedure(owner=supervisor, language="en", translation_of=source.procedure)
+        elif case == "second translation":
+            new_procedure(owner=supervisor, language="id", translation_of=source.procedure)
+        else:
+            translation = Procedure.objects.get(code="CC-CH-001-ID")
+            new_procedure(owner=supervisor, language="hu", translation_of=translation)
+    assert Procedure.objects.count() == before
+
+
+def test_readers_get_the_version_in_their_language_and_can_reach_the_others(
+    client, supervisor, approver, agent, source
+):
+    translation = make_effective(
+        save(
+            new_procedure(
+                owner=supervisor,
+                code="CC-CH-001-ID",
+                language="id",
+                translation_of=source.procedure,
+            ),
+            title="Verifikasi penelepon",
+        ),
+        approver,
+    )
+    agent.language = "id"
+    agent.save()
+    client.force_login(agent)
+
+    answer = client.get(reverse("manual:procedure", args=["CC-CH-001"]))
+
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("manual:procedure", args=["CC-CH-001-ID"])
+    page = client.get(answer["Location"]).content.decode()
+    assert "Verifikasi penelepon" in page
+    assert "/manual/CC-CH-001/?chosen=1" in page  # the source, one click away
+    source_page = client.get("/manual/CC-CH-001/?chosen=1")
+    assert source_page.status_code == 200
+    assert 'hreflang="id"' in source_page.content.decode()
+    assert translation.procedure.language == "id"
+
+
+def test_a_translation_whose_source_moved_on_says_so_and_is_due_on_its_owners_desk(
+    client, supervisor, approver, agent, source
+):
+    translation = make_effective(
+        save(
+            new_procedure(
+                owner=supervisor,
+                code="CC-CH-001-ID",
+                language="id",
+                translation_of=source.procedure,
+            )
+        ),
+        approver,
+    )
+    assert selectors.translations_due(supervisor) == []
+    second = services.start_revision(procedure=source.procedure, author=supervisor)
+    make_effective(save(second, change_summary="A new step."), approver)
+
+    assert selectors.source_moved_on(translation).number == 2
+    agent.language = "id"
+    agent.save()
+    client.force_login(agent)
+    page = client.get("/manual/CC-CH-001-ID/").content.decode()
+    assert "the source is now at revision 2" in page
+    client.force_login(supervisor)
+    desk = client.get(reverse("desk:index")).content.decode()
+    assert "Translations to update" in desk and "CC-CH-001-ID" in desk
+    # the owner updates it: the new revision translates the source's revision 2
+    update = services.start_revision(procedure=translation.procedure, author=supervisor)
+    assert update.source_revision.number == 2
+
+
+def test_translate_from_the_desk_page(client, supervisor, source):
+    client.force_login(supervisor)
+
+    page = client.get(reverse("desk:procedure", args=["CC-CH-001"])).content.decode()
+    assert "?translate=CC-CH-001" in page
+    form = client.get(reverse("desk:create") + "?translate=CC-CH-001").content.decode()
+    assert re.search(r'<option value="%d" selected>CC-CH-001</option>' % source.procedure.pk, form)
+
+    answer = client.post(
+        reverse("desk:create"),
+        {
+            "code": "CC-CH-001-FR",
+            "title": "Vérifier l’appelant",
+            "category": source.procedure.category_id,
+            "step_format": "SIMPLE",
+            "review_interval_months": 12,
+            "language": "fr",
+            "translation_of": source.procedure.pk,
+        },
+    )
+
+    assert answer.status_code == 302
+    created = Procedure.objects.get(code="CC-CH-001-FR")
+    assert created.language == "fr" and created.translation_of == source.procedure
+
+
+# --- e-mails ------------------------------------------------------------------------------------
+
+
+def test_each_recipient_gets_the_e_mail_in_their_own_language(
+    supervisor, manager, django_capture_on_commit_callbacks
+):
+    french = type(manager).objects.create_user(
+        "marie", email="marie@example.com", language="fr", password="x"
+    )
+    french.groups.add(*manager.groups.all())
+    manager.email = "james@example.com"
+    manager.save()
+    revision = save(new_procedure(owner=supervisor))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(revision)
+
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert by_address["james@example.com"].subject.startswith("Please review")
+    assert not by_address["marie@example.com"].subject.startswith("Please review")
+    assert with_effects  # the factory's helper, used by submit
