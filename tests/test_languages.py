@@ -287,7 +287,7 @@ def test_translate_from_the_desk_page(client, supervisor, source):
     page = client.get(reverse("desk:procedure", args=["CC-CH-001"])).content.decode()
     assert "?translate=CC-CH-001" in page
     form = client.get(reverse("desk:create") + "?translate=CC-CH-001").content.decode()
-    assert re.search(r'<option value="%d" selected>CC-CH-001</option>' % source.procedure.pk, form)
+    assert f'<option value="{source.procedure.pk}" selected>CC-CH-001</option>' in form
 
     answer = client.post(
         reverse("desk:create"),
