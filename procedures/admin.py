@@ -16,7 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import audit, lockout, notifications, permissions
+from . import audit, lockout, notifications, permissions, search, selectors
 from .forms import AdminSignInForm
 from .models import (
     ApprovalRule,
@@ -136,7 +136,7 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
     actions = ["unlock"]
     fieldsets = (
         *UserAdmin.fieldsets,
-        (_("Team"), {"fields": ("team",)}),
+        (_("Team and language"), {"fields": ("team", "language")}),
         (_("Wrong passwords"), {"fields": ("locked_until",)}),
     )
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Team"), {"fields": ("team",)}))
@@ -155,7 +155,8 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
 
     @admin.display(description=_("roles"))
     def role_names(self, user: User) -> str:
-        return ", ".join(sorted(g.name for g in user.groups.all()))
+        labels = permissions.ROLE_LABELS
+        return ", ".join(sorted(str(labels.get(g.name, g.name)) for g in user.groups.all()))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("team").prefetch_related("groups")
@@ -292,11 +293,25 @@ class CategoryAdmin(ReadOnlyHistoryAdmin):
 class ProcedureTemplateAdmin(admin.ModelAdmin):
     """The document controller's templates for new procedures."""
 
-    list_display = ("name", "step_format", "is_active", "order")
+    list_display = ("name", "language", "step_format", "is_active", "order")
     list_editable = ("is_active", "order")
-    ordering = ("order", "name")
+    list_filter = ("language", "is_active")
+    ordering = ("language", "order", "name")
     fieldsets = (
-        (None, {"fields": ("name", "description", "order", "is_active", "title", "step_format")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "language",
+                    "description",
+                    "order",
+                    "is_active",
+                    "title",
+                    "step_format",
+                )
+            },
+        ),  # fmt: skip
         (
             _("Elements"),
             {
@@ -327,11 +342,12 @@ class ProcedureAdmin(ReadOnlyHistoryAdmin):
         "code",
         "category",
         "owner",
+        "language",
         "review_interval_months",
         "acknowledge_within_days",
     )
     filter_horizontal = ("audience",)
-    list_filter = ("category",)
+    list_filter = ("category", "language")
     search_fields = ("code",)
     list_select_related = ("category", "owner")
     ordering = ("code",)
@@ -347,8 +363,19 @@ class ProcedureAdmin(ReadOnlyHistoryAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
-        # A code is a stable identifier: set once, never changed.
-        return (("code",) if obj else ()) + self.workflow_fields
+        # A code is a stable identifier: set once, never changed. What a procedure translates is
+        # set when it is created; its language, until a revision is submitted (what was signed
+        # and stored is in that language).
+        fixed = ("code", "translation_of") if obj else ()
+        if obj and selectors.submitted().filter(procedure=obj).exists():
+            fixed += ("language",)
+        return fixed + self.workflow_fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "language" in form.changed_data:  # its drafts are searched in the new language
+            for revision in obj.revisions.all():
+                search.index_revision(revision)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":

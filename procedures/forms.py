@@ -130,6 +130,7 @@ class RevisionForm(forms.ModelForm):
     class Meta:
         model = Revision
         fields = CONTENT_FIELDS
+        localized_fields = ("training_hours",)  # "1,5" where the reader's language writes so
         widgets = {
             name: forms.Textarea(attrs={"rows": 5, "data-markdown": "true"})
             for name in Revision.MARKDOWN_FIELDS

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import selectors
 from .content import canonical_hash
@@ -180,9 +181,12 @@ def check_signatures() -> Check:
                 )
     if stale:
         check.notes.append(
-            _(
-                "%(count)d signature(s) were given before their revision was returned for "
-                "changes: they no longer hold, as the revision's page shows."
+            ngettext(
+                "%(count)d signature was given before its revision was returned for changes: "
+                "it no longer holds, as the revision's page shows.",
+                "%(count)d signatures were given before their revision was returned for "
+                "changes: they no longer hold, as the revision's page shows.",
+                stale,
             )
             % {"count": stale}
         )

@@ -302,5 +302,5 @@ def test_mark_all_as_read(sent, supervisor, client):
 
     response = client.post("/notifications/", follow=True)
 
-    assert "1 marked as read." in response.content.decode()
+    assert "1 notification marked as read." in response.content.decode()
     assert not Notification.objects.filter(recipient=supervisor, read_at=None).exists()

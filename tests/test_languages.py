@@ -328,3 +328,55 @@ def test_each_recipient_gets_the_e_mail_in_their_own_language(
     assert by_address["james@example.com"].subject.startswith("Please review")
     assert not by_address["marie@example.com"].subject.startswith("Please review")
     assert with_effects  # the factory's helper, used by submit
+
+
+# --- starter templates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["id", "fr", "hu"])
+def test_each_language_has_the_starter_templates_with_the_same_shape(language):
+    from procedures.content import template_content
+    from procedures.models import ProcedureTemplate
+    from procedures.services import unrenderable
+    from procedures.steps import normalise
+
+    english = {t.order: t for t in ProcedureTemplate.objects.filter(language="en", is_active=True)}
+    translated = list(ProcedureTemplate.objects.filter(language=language).order_by("order"))
+
+    assert len(translated) == len(english) == 6
+    for template in translated:
+        content, source = template_content(template), template_content(english[template.order])
+        assert len(content.steps) == len(source.steps), template.name
+        assert [s.level for s in content.steps] == [s.level for s in source.steps]
+        assert len(content.measures) == len(source.measures), template.name
+        assert template.step_format == english[template.order].step_format
+        steps = normalise(template.step_format, content.steps)
+        assert not unrenderable(content.fields, steps), template.name
+
+
+def test_a_procedure_started_from_a_template_is_in_the_templates_language(client, supervisor):
+    from procedures.models import Category, ProcedureTemplate
+
+    template = ProcedureTemplate.objects.get(name="Contrôle qualité")
+    category = Category.objects.create(name="Qualité")
+    client.force_login(supervisor)
+
+    form = client.get(reverse("desk:create") + f"?template={template.pk}").content.decode()
+    assert re.search(r'<option value="fr"[^>]*selected', form)
+    answer = client.post(
+        reverse("desk:create"),
+        {
+            "code": "CC-QM-010",
+            "title": template.title,
+            "category": category.pk,
+            "step_format": template.step_format,
+            "review_interval_months": 12,
+            "language": "fr",
+            "template": template.pk,
+        },
+    )
+
+    assert answer.status_code == 302
+    procedure = Procedure.objects.get(code="CC-QM-010")
+    assert procedure.language == "fr"
+    assert "[[" in procedure.revisions.get().purpose

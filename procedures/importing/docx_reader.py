@@ -32,6 +32,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ..uploads import CleanImage, UploadRefused, clean_image
@@ -183,7 +184,7 @@ class _Reader:
                     "This document is too long to import in one piece (more than %(count)s "
                     "characters of text): split it into smaller documents and import each one."
                 )
-                % {"count": f"{MAX_TEXT_CHARS:,}"}
+                % {"count": number_format(MAX_TEXT_CHARS, force_grouping=True)}
             )
         self.out.blocks.append(block)
 

@@ -356,7 +356,7 @@ def _report(built, plan, mapping, steps_list, formulas, objects, omitted) -> Non
     else:
         built.notes.append(
             ngettext(
-                "%(count)d step was read from “%(section)s”: check their order and levels.",
+                "%(count)d step was read from “%(section)s”: check its level.",
                 "%(count)d steps were read from “%(section)s”: check their order and levels.",
                 len(built.steps),
             )

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .documents import Category, Procedure, Revision
 
@@ -266,8 +267,8 @@ class AuditEvent(models.Model):
         related_name="audit_events",
         verbose_name=_("revision"),
     )
-    from_status = models.CharField(_("from"), max_length=20, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    from_status = models.CharField(pgettext_lazy("status", "from"), max_length=20, blank=True)
+    to_status = models.CharField(pgettext_lazy("status", "to"), max_length=20, blank=True)
     changes = models.JSONField(_("old and new values"), default=dict, blank=True)
     reason = models.TextField(_("why"), blank=True)
     target = models.CharField(_("object"), max_length=300, blank=True)

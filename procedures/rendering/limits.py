@@ -11,6 +11,7 @@ author's terms. Pure functions, no database access.
 import re
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -87,7 +88,10 @@ def source_problems(text: str) -> list[str]:
                 "is %(length)s characters long; at most %(limit)s fit in one element. Move long "
                 "reference material into an attachment."
             )
-            % {"length": f"{len(text):,}", "limit": f"{max_chars():,}"}
+            % {
+                "length": number_format(len(text), force_grouping=True),
+                "limit": number_format(max_chars(), force_grouping=True),
+            }
         )
     if crowded_paragraphs(text):
         problems.append(

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
 from ..models import Notification
@@ -29,7 +29,15 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
         count = Notification.objects.filter(recipient=request.user, read_at=None).update(
             read_at=timezone.now()
         )
-        messages.success(request, _("%(count)d marked as read.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked as read.",
+                "%(count)d notifications marked as read.",
+                count,
+            )
+            % {"count": count},
+        )
         return redirect("notifications")
 
 

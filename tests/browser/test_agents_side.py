@@ -47,7 +47,7 @@ def test_agent_searches_reads_the_changes_acknowledges_and_gets_a_reply_to_feedb
     log_in(page, "agent")
     page.get_by_label("Search the manual").fill("callback")
     page.get_by_label("Search the manual").press("Enter")
-    expect(page.get_by_role("status")).to_contain_text("1 procedure matches")
+    expect(page.get_by_role("status")).to_contain_text("One procedure matches")
     page.get_by_role("link", name="CC-CH-070 Taking a call").click()
 
     expect(page.get_by_role("heading", name="To read and acknowledge")).to_be_visible()

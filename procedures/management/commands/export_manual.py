@@ -4,6 +4,8 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from procedures import manual_pdf
 
@@ -21,7 +23,9 @@ class Command(BaseCommand):
                 f"{target} is a directory: give a file name, e.g. {target / 'manual.pdf'}"
             )
         if not target.parent.exists():
-            raise CommandError(f"The folder {target.parent} does not exist.")
+            raise CommandError(
+                _("The folder %(folder)s does not exist.") % {"folder": target.parent}
+            )
         show = self.stderr.isatty() if hasattr(self.stderr, "isatty") else False
 
         def progress(done: int, total: int) -> None:
@@ -36,5 +40,12 @@ class Command(BaseCommand):
         with partial.open("wb") as handle:
             count, pages = manual_pdf.write_manual(handle, progress=progress)
         partial.replace(target)
-        self.stdout.write(self.style.SUCCESS(f"{target}: {count} procedure(s), {pages} page(s)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{target}: "
+                + ngettext("%(count)d procedure", "%(count)d procedures", count) % {"count": count}
+                + ", "
+                + ngettext("%(count)d page.", "%(count)d pages.", pages) % {"count": pages}
+            )
+        )
         sys.stdout.flush()

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ... import importing, permissions
 from ...importing import ELEMENT_LABELS, import_many
@@ -37,18 +39,21 @@ class Command(BaseCommand):
         if options["dry_run"]:
             return self._dry_run(options["files"])
         if not options["category"]:
-            raise CommandError("Say which category the procedures go in: --category NAME.")
+            raise CommandError(_("Say which category the procedures go in: --category NAME."))
         category = Category.objects.filter(name__iexact=options["category"]).first()
         if category is None:
             names = ", ".join(Category.objects.order_by("name").values_list("name", flat=True))
-            raise CommandError(f"There is no category {options['category']!r}. Categories: {names}")
+            raise CommandError(
+                _("There is no category “%(name)s”. Categories: %(names)s")
+                % {"name": options["category"], "names": names}
+            )
         owner = self._owner(options["owner"])
         by = self._user(options["by"]) if options["by"] else owner
         uploads = []
         for name in options["files"]:
             path = Path(name)
             if not path.is_file():
-                raise CommandError(f"{name} is not a file.")
+                raise CommandError(_("%(name)s is not a file.") % {"name": name})
             uploads.append((path.name, path.read_bytes()))
         outcomes = import_many(
             uploads,
@@ -61,32 +66,49 @@ class Command(BaseCommand):
         for outcome in outcomes:
             if outcome.error:
                 failed += 1
-                self.stderr.write(f"REFUSED  {outcome.name}: {outcome.error}")
+                self.stderr.write(
+                    _("REFUSED  %(name)s: %(why)s") % {"name": outcome.name, "why": outcome.error}
+                )
                 continue
             revision = outcome.revision
             self.stdout.write(
-                f"IMPORTED {outcome.name} → {revision.procedure.code} “{revision.title}” "
-                f"(draft revision 1, {revision.steps.count()} steps)"
+                _("IMPORTED %(name)s → %(code)s “%(title)s” (draft revision 1, %(steps)d steps)")
+                % {
+                    "name": outcome.name,
+                    "code": revision.procedure.code,
+                    "title": revision.title,
+                    "steps": revision.steps.count(),
+                }
             )
             for note in outcome.notes:
-                self.stdout.write(f"         check: {note}")
-        self.stdout.write(f"{len(outcomes) - failed} imported, {failed} refused.")
+                self.stdout.write("         " + _("check: %(note)s") % {"note": note})
+        self.stdout.write(
+            _("%(imported)d imported, %(refused)d refused.")
+            % {"imported": len(outcomes) - failed, "refused": failed}
+        )
         if failed:
-            raise CommandError(f"{failed} file(s) were not imported.")
+            raise CommandError(
+                ngettext(
+                    "%(count)d file was not imported.", "%(count)d files were not imported.", failed
+                )
+                % {"count": failed}
+            )
 
     def _dry_run(self, names: list[str]) -> None:
         failed = 0
         for name in names:
             path = Path(name)
             if not path.is_file():
-                raise CommandError(f"{name} is not a file.")
+                raise CommandError(_("%(name)s is not a file.") % {"name": name})
             try:
                 plan, built = importing.dry_run(
                     data=path.read_bytes(), name=path.name, limit=settings.SOPDESK_IMPORT_MAX_BYTES
                 )
             except ServiceError as error:
                 failed += 1
-                self.stderr.write(f"REFUSED  {path.name}: {error.message}")
+                self.stderr.write(
+                    _("REFUSED  %(name)s: %(why)s") % {"name": path.name, "why": error.message}
+                )
                 continue
             self.stdout.write(f"FILE     {path.name}")
             self.stdout.write(
@@ -108,12 +130,19 @@ class Command(BaseCommand):
             for note in built.notes:
                 self.stdout.write(f"check    {note}")
         if failed:
-            raise CommandError(f"{failed} file(s) could not be read.")
+            raise CommandError(
+                ngettext(
+                    "%(count)d file could not be read.",
+                    "%(count)d files could not be read.",
+                    failed,
+                )
+                % {"count": failed}
+            )
 
     def _user(self, username: str) -> User:
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
-            raise CommandError(f"There is no active user {username!r}.")
+            raise CommandError(_("There is no active user “%(name)s”.") % {"name": username})
         return user
 
     def _owner(self, username: str | None) -> User:

@@ -1,6 +1,7 @@
 """Make approved revisions effective once their effective date has come. Idempotent."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from procedures import workflow
 
@@ -10,4 +11,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = workflow.publish_due()
-        self.stdout.write(self.style.SUCCESS(f"{count} revision(s) became effective."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                ngettext(
+                    "%(count)d revision became effective.",
+                    "%(count)d revisions became effective.",
+                    count,
+                )
+                % {"count": count}
+            )
+        )

@@ -1,6 +1,7 @@
 """Re-index every revision: after changing SOPDESK_SEARCH_CONFIG, or to repair the index."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from procedures import search
 from procedures.models import Revision
@@ -17,4 +18,9 @@ class Command(BaseCommand):
         for revision in revisions.order_by("pk").iterator(chunk_size=200):
             search.index_revision(revision)
             count += 1
-        self.stdout.write(self.style.SUCCESS(f"{count} revision(s) indexed."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                ngettext("%(count)d revision indexed.", "%(count)d revisions indexed.", count)
+                % {"count": count}
+            )
+        )
