@@ -65,7 +65,7 @@ class ProcedureCreateForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of the text"),
         choices=(),
-        help_text=_("The language the procedure is written in. Its page and PDF are marked so."),
+        help_text=_("The language the procedure is written in: its page and PDF are marked so."),
     )
     translation_of = forms.ModelChoiceField(
         label=_("Translation of"),

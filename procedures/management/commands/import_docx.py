@@ -72,7 +72,11 @@ class Command(BaseCommand):
                 continue
             revision = outcome.revision
             self.stdout.write(
-                _("IMPORTED %(name)s → %(code)s “%(title)s” (draft revision 1, %(steps)d steps)")
+                ngettext(
+                    "IMPORTED %(name)s → %(code)s “%(title)s” (draft revision 1, %(steps)d step)",
+                    "IMPORTED %(name)s → %(code)s “%(title)s” (draft revision 1, %(steps)d steps)",
+                    revision.steps.count(),
+                )
                 % {
                     "name": outcome.name,
                     "code": revision.procedure.code,
@@ -150,7 +154,8 @@ class Command(BaseCommand):
             owner = self._user(username)
             if not permissions.can_own_procedures(owner):
                 raise CommandError(
-                    f"{username} is not a supervisor: only supervisors own procedures."
+                    _("%(name)s is not a supervisor: only supervisors own procedures.")
+                    % {"name": username}
                 )
             return owner
         supervisors = list(
@@ -158,6 +163,6 @@ class Command(BaseCommand):
         )
         if len(supervisors) != 1:
             raise CommandError(
-                "Say which supervisor owns the imported procedures: --owner USERNAME."
+                _("Say which supervisor owns the imported procedures: --owner USERNAME.")
             )
         return supervisors[0]
