@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import translation
 from django.utils.html import strip_tags
 
 ROOT = Path(settings.BASE_DIR)
@@ -125,6 +126,12 @@ def a_day_of_work(supervisor, manager, agent, controller):
     from tests.factories import make_effective, new_procedure, save, submit
 
     def make(language: str):
+        # as people who work in that language do it: the audit trail records each act's reason
+        # in its actor's language (a record, kept as written)
+        with translation.override(language):
+            return made(language)
+
+    def made(language: str):
         for person in (supervisor, manager, agent, controller):
             person.language = language
             person.save()
@@ -132,7 +139,7 @@ def a_day_of_work(supervisor, manager, agent, controller):
             save(new_procedure(owner=supervisor, code="CC-LG-001", language=language)), manager
         )
         publishing.render_revision(in_force.pk)
-        feedback.send(author=agent, revision=in_force, body="…", element="purpose")
+        feedback.send(author=agent, revision=in_force, body="…", element="PURPOSE")
         in_review = submit(
             save(new_procedure(owner=supervisor, code="CC-LG-002", language=language))
         )

@@ -3,6 +3,7 @@
 import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -107,19 +108,24 @@ class ProcedureCreateView(DeskMixin, FormView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        # the templates in the reader's language first
-        language = get_language()
-        self.templates = sorted(
-            ProcedureTemplate.objects.filter(is_active=True).order_by("order", "name"),
-            key=lambda t: t.language != language,
-        )
+        # the templates in the reader's language (else the site's); the others folded away
+        active = list(ProcedureTemplate.objects.filter(is_active=True).order_by("order", "name"))
+        offered = {t.language for t in active}
+        language = get_language() if get_language() in offered else settings.LANGUAGE_CODE
+        self.templates = [t for t in active if t.language == language]
+        self.other_templates = [t for t in active if t.language != language]
         chosen = request.POST.get("template") or request.GET.get("template") or ""
-        self.template = next((t for t in self.templates if str(t.pk) == chosen), None)
+        self.template = next((t for t in active if str(t.pk) == chosen), None)
 
     def get_initial(self):
         source = Procedure.objects.by_code(self.request.GET.get("translate", "")[:40]).first()
-        if source is not None:  # "Translate" on a procedure's desk page
-            return {"translation_of": source, "category": source.category_id}
+        if source is not None:  # "Translate" on a procedure's desk page: into the reader's
+            reader = get_language()  # language, unless that is the source's
+            return {
+                "translation_of": source,
+                "category": source.category_id,
+                "language": reader if reader != source.language else "",
+            }
         if self.template is None:
             return {}
         return {
@@ -133,7 +139,12 @@ class ProcedureCreateView(DeskMixin, FormView):
         return super().get_form_kwargs() | {"user": self.request.user}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(templates=self.templates, chosen=self.template, **kwargs)
+        return super().get_context_data(
+            templates=self.templates,
+            other_templates=self.other_templates,
+            chosen=self.template,
+            **kwargs,
+        )
 
     def form_valid(self, form):
         data = form.cleaned_data
