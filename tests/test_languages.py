@@ -142,6 +142,20 @@ def test_the_pdf_shows_any_script_an_author_types(supervisor):
     extracted = "".join(page.extract_text() for page in pdf.pages)
     for word in ("Ελληνικά", "Кириллица", "日本語の手順", "한국어", "中文步骤", "ő ű ș ț ğ"):
         assert word in extracted, word
+    # every font is embedded (as pdffonts would show), Noto CJK among them
+    fonts = {}
+    for page in pdf.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            described = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = described["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"])] = any(
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    assert all(fonts.values()), fonts
+    assert any("Noto-Sans-CJK" in name for name in fonts), fonts
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text search")

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 
 from .. import permissions
@@ -16,17 +17,18 @@ from ..models import AuditEvent, User
 from .mixins import DeskMixin, ProcedureMixin
 from .params import int_param
 
+# the columns, in the reader's language
 CSV_HEADER = (
-    "when",
-    "who",
-    "action",
-    "procedure",
-    "revision",
-    "from",
-    "to",
-    "changes",
-    "why",
-    "object",
+    gettext_lazy("when"),
+    gettext_lazy("who"),
+    gettext_lazy("action"),
+    gettext_lazy("procedure"),
+    gettext_lazy("revision"),
+    pgettext_lazy("status", "from"),
+    pgettext_lazy("status", "to"),
+    gettext_lazy("changes"),
+    gettext_lazy("why"),
+    gettext_lazy("object"),
 )
 
 
