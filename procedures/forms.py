@@ -442,9 +442,11 @@ class CommentForm(forms.Form):
 
 
 class ReturnForm(CommentForm):
-    """Returning for changes: the comment is required and says what to change."""
+    """Returning for changes: the comment is required and says what to change. Its fields'
+    ids differ from the comment form's, which shares the page."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "return_%s")
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("What needs to change")
 

