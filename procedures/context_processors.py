@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from . import notifications, permissions
-from .forms import language_choices
+from .languages import language_choices
 
 
 def navigation(request) -> dict:

@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.utils import timezone
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions, selectors
 from .content import CONTENT_FIELDS, DraftContent, MeasureData, Snapshot
+from .languages import language_choices
 from .models import (
     Category,
     Comment,
@@ -65,6 +65,7 @@ class ProcedureCreateForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of the text"),
         choices=(),
+        required=False,  # not sent: the site's
         help_text=_("The language the procedure is written in: its page and PDF are marked so."),
     )
     translation_of = forms.ModelChoiceField(
@@ -95,6 +96,9 @@ class ProcedureCreateForm(forms.Form):
             pk__in=selectors.in_force().values("procedure_id"),
         ).order_by("code")
         self.fields["translation_of"].label_from_instance = lambda p: p.code
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or settings.LANGUAGE_CODE
 
     def clean(self):
         data = super().clean()
@@ -566,28 +570,3 @@ class ChangePasswordForm(PasswordChangeForm):
 
 class AdminSignInForm(LockMessageMixin, AdminAuthenticationForm):
     pass
-
-
-class LanguageForm(forms.Form):
-    """The language SOP Desk speaks to a person: the header's menu and their profile."""
-
-    language = forms.ChoiceField(label=_("Language"), choices=())
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["language"].choices = language_choices()
-
-
-def language_choices() -> list[tuple[str, str]]:
-    """Each language under its own name ("Bahasa Indonesia", "Magyar"): whoever cannot read
-    the page's language still finds theirs."""
-    return [
-        (code, _capitalised(get_language_info(code)["name_local"]))
-        for code, _name in settings.LANGUAGES
-    ]
-
-
-def _capitalised(name: str) -> str:
-    """ "français" → "Français", "Bahasa Indonesia" kept as it is."""
-    return name[:1].upper() + name[1:]

@@ -16,7 +16,7 @@ its date comes, and between two of its runs "in force" is still exact (the date 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import ImportPreview, Procedure, Revision
@@ -152,18 +152,18 @@ class Version:
 
 def language_versions(procedure: Procedure, at: datetime.datetime | None = None) -> list[Version]:
     """Every procedure of `procedure`'s family (its source, the source's translations, itself)
-    with a revision in force, source first: what the manual offers as "Also in"."""
+    with a revision in force, source first: what the manual offers as "Also in". One query."""
     source_id = procedure.translation_of_id or procedure.pk
-    family = Procedure.objects.filter(
-        Q(pk=source_id) | Q(translation_of_id=source_id), withdrawn_at=None
-    ).order_by("translation_of_id", "language")
-    in_force_now = {
-        revision.procedure_id: revision
-        for revision in in_force(at).filter(procedure__in=family).select_related("procedure")
-    }
-    return [
-        Version(member, in_force_now[member.pk]) for member in family if member.pk in in_force_now
-    ]
+    revisions = (
+        in_force(at)
+        .filter(
+            Q(procedure_id=source_id) | Q(procedure__translation_of_id=source_id),
+            procedure__withdrawn_at=None,
+        )
+        .select_related("procedure")
+        .order_by(F("procedure__translation_of_id").asc(nulls_first=True), "procedure__language")
+    )
+    return [Version(revision.procedure, revision) for revision in revisions]
 
 
 def version_in(procedure: Procedure, language: str) -> Version | None:

@@ -50,6 +50,17 @@ def controller(db):
 
 
 @pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a request as a person who reads Hungarian leaves
+    Hungarian active in the thread (as a server's next request would reset it)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache (rolled-back rows reuse their ids)."""
     from django.core.cache import cache

@@ -51,6 +51,7 @@ def test_document_controller_changes_a_procedures_owner_to_another_supervisor(
             "owner": supervisor2.pk,
             "review_interval_months": 6,
             "acknowledge_within_days": 7,
+            "language": "en",
         },
     )
 

@@ -137,7 +137,7 @@ def test_a_signature_given_before_a_return_for_changes_is_noted_not_a_problem(su
 
     assert status == 0, output
     assert "Signatures: 2 checked, 2 ok" in output
-    assert "1 signature(s) were given before their revision was returned for changes" in output
+    assert "1 signature was given before its revision was returned for changes" in output
 
 
 def test_a_new_revision_sharing_its_attachment_file_checks_both_rows(published, supervisor):

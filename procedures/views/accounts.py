@@ -15,13 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from .. import permissions, services
-from ..forms import (
-    ChangePasswordForm,
-    LanguageForm,
-    ResetPasswordForm,
-    SignInForm,
-    language_choices,
-)
+from ..forms import ChangePasswordForm, ResetPasswordForm, SignInForm
+from ..languages import LanguageForm, language_choices
 
 
 class SignInView(auth_views.LoginView):

@@ -1,4 +1,5 @@
-"""Error pages in the site's layout, with the reason in the user's terms."""
+"""Error pages in the site's layout, with the reason in the user's terms. Their language menu
+leads back to the start page, not to the address that was refused."""
 
 import re
 
@@ -13,7 +14,7 @@ def bad_request(request, exception=None):
     if not hasattr(request, "user"):  # refused before the session was read
         request.user = AnonymousUser()
     reason = str(exception) if exception and str(exception) else ""
-    return render(request, "400.html", {"reason": reason}, status=400)
+    return render(request, "400.html", {"reason": reason, "language_next": "/"}, status=400)
 
 
 def server_error(request):
@@ -24,7 +25,7 @@ def server_error(request):
 
 def permission_denied(request, exception=None):
     reason = str(exception) if exception and str(exception) else _("You may not open this page.")
-    return render(request, "403.html", {"reason": reason}, status=403)
+    return render(request, "403.html", {"reason": reason, "language_next": "/"}, status=403)
 
 
 def page_not_found(request, exception=None):
@@ -41,7 +42,7 @@ def page_not_found(request, exception=None):
     return render(
         request,
         "404.html",
-        {"reason": reason, "guess": match.group(1) if match else ""},
+        {"reason": reason, "guess": match.group(1) if match else "", "language_next": "/"},
         status=404,
     )
 
