@@ -3,13 +3,17 @@
 Nothing is stored per agent until they acknowledge: "to read" is every revision in force of a
 procedure meant for them (all agents, or their team) that they have not acknowledged. It is due
 `acknowledge_within_days` after it came into force, or after the agent joined if that is later.
+
+A procedure and its translations are one text: an agent reads the version in their language
+when one is in force (a translation is for the agents of its language), else the source.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -20,6 +24,7 @@ from .diff import compare
 from .models import Acknowledgement, Notification, Revision, Team, User
 
 ACKNOWLEDGED, OUTSTANDING, OVERDUE = "ACKNOWLEDGED", "OUTSTANDING", "OVERDUE"
+NOT_THEIRS = "NOT_THEIRS"  # another language's version of a text the agent reads in theirs
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,33 @@ def meant_for(team_id: int | None) -> QuerySet:
     )
 
 
+def in_their_language(revisions: QuerySet, language: str) -> QuerySet:
+    """One version of each text for a reader of `language`: a translation only for the readers
+    of its language, a source unless a translation into theirs is in force."""
+    translated_for_them = selectors.in_force().filter(
+        procedure__translation_of_id=OuterRef("procedure_id"),
+        procedure__language=language,
+        procedure__withdrawn_at=None,
+    )
+    return revisions.exclude(
+        Q(procedure__translation_of__isnull=False) & ~Q(procedure__language=language)
+    ).exclude(Exists(translated_for_them))
+
+
+def _speaking(languages) -> Q:
+    """The people who read SOP Desk in one of `languages` (no choice: the site's language)."""
+    who = Q(language__in=languages)
+    return who | Q(language="") if settings.LANGUAGE_CODE in languages else who
+
+
 def to_read(agent: User, now: datetime.datetime | None = None) -> list[ReadItem]:
     """What the agent has still to read and acknowledge, overdue first, then soonest due."""
     if not permissions.is_agent(agent):
         return []
     now = now or timezone.now()
-    revisions = meant_for(agent.team_id).exclude(acknowledgements__agent=agent)
+    revisions = in_their_language(
+        meant_for(agent.team_id), notifications.language_of(agent)
+    ).exclude(acknowledgements__agent=agent)
     items = [ReadItem(r, due, due < now) for r in revisions for due in [due_at(r, agent)]]
     return sorted(items, key=lambda item: (not item.overdue, item.due_at, item.revision.pk))
 
@@ -72,7 +98,7 @@ def summary(agent: User, now: datetime.datetime | None = None) -> Summary:
         return Summary(0, 0)
     now = now or timezone.now()
     rows = (
-        meant_for(agent.team_id)
+        in_their_language(meant_for(agent.team_id), notifications.language_of(agent))
         .exclude(acknowledgements__agent=agent)
         .values_list("effective_at", "procedure__acknowledge_within_days")
     )
@@ -94,10 +120,19 @@ def last_acknowledged(agent: User, revision: Revision) -> Revision | None:
 
 
 def agents_meant_for(procedure) -> QuerySet:
-    """The active agents a procedure is for: all of them, or those of its teams."""
+    """The active agents a procedure is for: all of them, or those of its teams; of a text in
+    several languages, the readers of this version (see in_their_language)."""
     agents = User.objects.filter(groups__name=permissions.AGENT, is_active=True)
     teams = list(procedure.audience.values_list("pk", flat=True))
-    return agents.filter(team__in=teams) if teams else agents
+    agents = agents.filter(team__in=teams) if teams else agents
+    if procedure.translation_of_id:
+        return agents.filter(_speaking([procedure.language]))
+    translated = list(
+        selectors.in_force()
+        .filter(procedure__translation_of=procedure, procedure__withdrawn_at=None)
+        .values_list("procedure__language", flat=True)
+    )
+    return agents.exclude(_speaking(translated)) if translated else agents
 
 
 def announce(revision: Revision) -> None:
@@ -161,6 +196,11 @@ class RevisionRow:
     def overdue(self) -> int:
         return self.count(OVERDUE)
 
+    @property
+    def readers(self) -> int:
+        """The agents who read this version (the others read it in their language)."""
+        return len(self.cells) - self.count(NOT_THEIRS)
+
 
 @dataclass
 class AgentRow:
@@ -179,8 +219,9 @@ class TeamStatus:
 
 
 def team_status(team: Team, now: datetime.datetime | None = None) -> TeamStatus:
-    """Per revision in force and per agent of the team: acknowledged, outstanding, overdue.
-    Three queries whatever the size of the team or the manual."""
+    """Per revision in force and per agent of the team: acknowledged, outstanding, overdue (or
+    not theirs: they read it in their language). Three queries whatever the size of the team or
+    the manual, and one per language its agents read."""
     now = now or timezone.now()
     agents = list(
         team.members.filter(groups__name=permissions.AGENT, is_active=True).order_by(
@@ -188,6 +229,11 @@ def team_status(team: Team, now: datetime.datetime | None = None) -> TeamStatus:
         )
     )
     revisions = list(meant_for(team.pk).order_by("procedure__code"))
+    # what each agent reads of a text in several languages: one query per language spoken
+    theirs = {
+        language: set(in_their_language(meant_for(team.pk), language).values_list("pk", flat=True))
+        for language in {notifications.language_of(a) for a in agents}
+    }
     acknowledged = {
         (revision_id, agent_id): at
         for revision_id, agent_id, at in Acknowledgement.objects.filter(
@@ -200,7 +246,9 @@ def team_status(team: Team, now: datetime.datetime | None = None) -> TeamStatus:
         for agent in agents:
             due = due_at(revision, agent)
             at = acknowledged.get((revision.pk, agent.pk))
-            if at is not None:
+            if revision.pk not in theirs[notifications.language_of(agent)]:
+                row.cells.append(Cell(NOT_THEIRS, due))
+            elif at is not None:
                 row.cells.append(Cell(ACKNOWLEDGED, due, at))
                 by_agent[agent.pk].acknowledged += 1
             elif due < now:
@@ -213,11 +261,22 @@ def team_status(team: Team, now: datetime.datetime | None = None) -> TeamStatus:
     return TeamStatus(team, agents, rows, list(by_agent.values()))
 
 
-def panel(user: User, procedure, revision: Revision, current: Revision | None) -> dict | None:
+def panel(
+    user: User, procedure, revision: Revision, current: Revision | None, versions=()
+) -> dict | None:
     """What an agent who has still to acknowledge this revision sees above it: when it is due,
-    and what changed since the revision they last acknowledged."""
+    and what changed since the revision they last acknowledged. Nothing on another language's
+    version of a text they read in theirs (`versions`: selectors.language_versions)."""
     if not permissions.must_acknowledge(user, revision, current):
         return None
+    language = notifications.language_of(user)
+    if procedure.translation_of_id and procedure.language != language:
+        return None
+    if any(
+        v.procedure.translation_of_id and v.procedure.language == language != procedure.language
+        for v in versions
+    ):
+        return None  # a translation into their language is in force: they read that one
     done = revision.acknowledgements.filter(agent=user).first()
     if done is not None:
         return {"done": done}

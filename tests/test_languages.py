@@ -392,3 +392,41 @@ def test_a_procedure_started_from_a_template_is_in_the_templates_language(client
     procedure = Procedure.objects.get(code="CC-QM-010")
     assert procedure.language == "fr"
     assert "[[" in procedure.revisions.get().purpose
+
+
+def test_an_agent_reads_one_version_of_a_text_the_one_in_their_language(
+    client, supervisor, approver, agent, source
+):
+    from procedures import reading
+    from procedures.models import Team
+    from tests.factories import UserFactory
+
+    team = Team.objects.create(name="Team Lestari", supervisor=supervisor)
+    english = UserFactory(username="agent-en", role="Agent", team=team)
+    agent.language, agent.team = "id", team
+    agent.save()
+    translation = make_effective(
+        save(
+            new_procedure(
+                owner=supervisor,
+                code="CC-CH-001-ID",
+                language="id",
+                translation_of=source.procedure,
+            )
+        ),
+        approver,
+    )
+
+    assert [i.revision.pk for i in reading.to_read(agent)] == [translation.pk]
+    assert [i.revision.pk for i in reading.to_read(english)] == [source.pk]
+    assert reading.summary(agent).count == 1
+    assert set(reading.agents_meant_for(translation.procedure)) == {agent}
+    assert agent not in set(reading.agents_meant_for(source.procedure))
+    status = reading.team_status(team)
+    rows = {row.revision.pk: row for row in status.revisions}
+    assert rows[source.pk].readers == 1 and rows[translation.pk].readers == 1
+    # the source's page (chosen on purpose) asks the Indonesian agent for nothing
+    client.force_login(agent)
+    page = client.get("/manual/CC-CH-001/?chosen=1").content.decode()
+    assert 'id="acknowledge"' not in page
+    assert 'id="acknowledge"' in client.get("/manual/CC-CH-001-ID/").content.decode()

@@ -161,7 +161,7 @@ class ProcedureView(ManualMixin, TemplateView):
                 also_in=[v for v in versions if v.procedure.pk != procedure.pk],
                 source_now=selectors.source_moved_on(revision) if current == revision else None,
                 article=self.article(procedure, revision, current),
-                reading=reading.panel(user, procedure, revision, current),
+                reading=reading.panel(user, procedure, revision, current, versions),
                 feedback=panels.feedback_panel(user, procedure, revision, feedback_form),
             ),
             status=status,

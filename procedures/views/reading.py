@@ -105,5 +105,6 @@ class ReadingDashboardView(DeskMixin, TemplateView):
             ]
             for row in status.revisions
             for agent, cell in zip(status.agents, row.cells, strict=True)
+            if cell.status != reading.NOT_THEIRS
         )
         return csv_response(f"sopdesk-reading-{status.team.pk}.csv", header, rows)
