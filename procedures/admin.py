@@ -22,6 +22,7 @@ from .models import (
     ApprovalRule,
     AuditEvent,
     Category,
+    LoginAttempt,
     Procedure,
     ProcedureTemplate,
     Revision,
@@ -401,4 +402,52 @@ class RevisionAdmin(ReadOnlyHistoryAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LoginAttempt)
+class FailedSignInAdmin(admin.ModelAdmin):
+    """Failed sign-ins, read-only; a document controller lifts the lock on the network address
+    of a floor that typed too many wrong passwords (as on an account: on the audit trail)."""
+
+    list_display = ("attempted_at", "username", "user", "address", "address_lock")
+    list_filter = ("address",)
+    search_fields = ("username", "address")
+    ordering = ("-attempted_at",)
+    list_select_related = ("user",)
+    actions = ["unlock_addresses"]
+
+    @admin.display(description=_("network address locked until"))
+    def address_lock(self, attempt: LoginAttempt) -> str:
+        until = lockout.address_locked_until(attempt.address)
+        return formats.localize(timezone.localtime(until)) if until else "—"
+
+    @admin.action(description=_("Lift the lock on their network addresses"))
+    def unlock_addresses(self, request, queryset):
+        if not permissions.can_unlock_accounts(request.user):
+            raise PermissionDenied(_("Only document controllers unlock accounts."))
+        addresses = sorted({a for a in queryset.values_list("address", flat=True) if a})
+        lifted = [a for a in addresses if lockout.unlock_address(address=a, by=request.user)]
+        if lifted:
+            self.message_user(
+                request,
+                _("Lifted the lock on: %(addresses)s.") % {"addresses": ", ".join(lifted)},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("None of these addresses was locked."), messages.INFO)
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.can_unlock_accounts(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.can_unlock_accounts(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

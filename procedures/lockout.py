@@ -2,8 +2,10 @@
 
 Five wrong passwords for one account within 15 minutes, typed at the sign-in page, the admin's
 sign-in or a signature, lock the account for both for 15 minutes (the signer and the document
-controllers are told by e-mail); a document controller can lift the lock. Many wrong passwords
-from one network address (a whole floor shares one, so the limit is high) lock that address.
+controllers are told by e-mail, the controllers once per 15 minutes however many accounts are
+locked: the rest are on the audit trail); a document controller can lift the lock. Many wrong
+passwords from one network address (a whole floor shares one, so the limit is high) lock that
+address; a document controller can lift that too.
 The check, the password comparison and the record happen under a lock on the account's row,
 so parallel guesses cannot get past five.
 """
@@ -21,7 +23,15 @@ from django.utils.translation import gettext as _
 
 from . import audit, notifications, permissions
 from .errors import Refused
-from .models import AccountUnlock, AuditEvent, LoginAttempt, Revision, SigningAttempt, User
+from .models import (
+    AccountUnlock,
+    AddressUnlock,
+    AuditEvent,
+    LoginAttempt,
+    Revision,
+    SigningAttempt,
+    User,
+)
 
 Action = AuditEvent.Action
 LOCKOUT_ATTEMPTS = 5
@@ -88,6 +98,13 @@ def address_locked_until(address: str | None) -> datetime.datetime | None:
         return None
     limit = settings.SOPDESK_LOGIN_ADDRESS_ATTEMPTS
     since = timezone.now() - LOCKOUT_PERIOD
+    unlocked = (
+        AddressUnlock.objects.filter(address=address, unlocked_at__gt=since)
+        .order_by("-unlocked_at")
+        .values_list("unlocked_at", flat=True)
+        .first()
+    )
+    since = max(since, unlocked) if unlocked else since
     recent = _latest(LoginAttempt.objects.filter(address=address, attempted_at__gt=since), limit)
     return _locked_from(recent, limit)
 
@@ -109,8 +126,17 @@ def _after_failure(user: User, revision: Revision | None) -> None:
     until = locked_until(user)
     if until is None:
         return
+    # Locking many accounts (guessing at many names) must not flood the controllers' mailboxes:
+    # they hear of the first lock in 15 minutes; the others are on the audit trail.
+    told_lately = AuditEvent.objects.filter(
+        action=Action.SIGNING_LOCKED, at__gt=timezone.now() - LOCKOUT_PERIOD
+    ).exists()
     audit.record(action=Action.SIGNING_LOCKED, actor=user, revision=revision)
-    controllers = Group.objects.get(name=permissions.DOCUMENT_CONTROLLER).user_set.all()
+    controllers = (
+        []
+        if told_lately
+        else Group.objects.get(name=permissions.DOCUMENT_CONTROLLER).user_set.all()
+    )
     notifications.account_locked(user, until=until, revision=revision, controllers=controllers)
 
 
@@ -186,4 +212,16 @@ def unlock(*, user: User, by: User) -> bool:
         actor=by,
         target=f"{locked._meta.verbose_name}: {locked}",
     )
+    return True
+
+
+@transaction.atomic
+def unlock_address(*, address: str, by: User) -> bool:
+    """Lift the lock on a network address (its earlier failures stop counting). False if it was
+    not locked."""
+    address = str(ipaddress.ip_address(address))
+    if address_locked_until(address) is None:
+        return False
+    AddressUnlock.objects.create(address=address, unlocked_by=by)
+    audit.record(action=Action.ACCOUNT_UNLOCKED, actor=by, target=address)
     return True

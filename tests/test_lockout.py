@@ -240,3 +240,56 @@ def test_guesses_at_an_unknown_name_lock_it_the_same_way(db, client):
     response = _login(client, "nobody-here", "guess", address="10.0.0.8")
 
     assert LOCKED in response.content.decode()  # no hint that the name is unknown
+
+
+def test_many_locked_accounts_tell_the_controllers_once(
+    client, manager, supervisor, controller, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("manager", "supervisor"):
+            for _ in range(5):
+                _login(client, name, "wrong")
+
+    locks = [m for m in mailoutbox if m.subject.startswith("Account locked")]
+    assert [sorted(m.to) for m in locks] == [
+        sorted([manager.email, controller.email]),
+        [supervisor.email],  # the person still hears of it; the controllers have been told
+    ]
+    assert AuditEvent.objects.filter(action="SIGNING_LOCKED").count() == 2
+
+
+def test_a_document_controller_lifts_the_lock_on_a_network_address(
+    client, agent, controller, settings
+):
+    settings.SOPDESK_LOGIN_ADDRESS_ATTEMPTS = 3
+    for name in ("alice", "bob", "carol"):
+        _login(client, name, "guess", address="192.0.2.9")
+    assert lockout.address_locked_until("192.0.2.9") is not None
+    client.force_login(controller)
+    listing = client.get(reverse("admin:procedures_loginattempt_changelist"))
+    assert listing.status_code == 200 and "192.0.2.9" in listing.content.decode()
+
+    response = client.post(
+        reverse("admin:procedures_loginattempt_changelist"),
+        {
+            "action": "unlock_addresses",
+            "_selected_action": list(LoginAttempt.objects.values_list("pk", flat=True)),
+        },
+        follow=True,
+    )
+
+    assert "Lifted the lock on: 192.0.2.9." in response.content.decode()
+    assert lockout.address_locked_until("192.0.2.9") is None
+    assert AuditEvent.objects.filter(
+        action="ACCOUNT_UNLOCKED", actor=controller, target="192.0.2.9"
+    ).exists()
+    client.logout()
+    assert _login(client, "agent", PASSWORD, address="192.0.2.9").status_code == 302
+
+
+def test_only_document_controllers_see_failed_sign_ins(client, manager):
+    client.force_login(manager)
+
+    response = client.get(reverse("admin:procedures_loginattempt_changelist"))
+
+    assert response.status_code in (302, 403)

@@ -21,12 +21,14 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
+from django.test import override_settings
 from django.utils import timezone
 
 from procedures import feedback, lockout, render_checks, services, workflow
 from procedures.models import (
     AccountUnlock,
     Acknowledgement,
+    AddressUnlock,
     ApprovalRule,
     Attachment,
     AuditEvent,
@@ -827,6 +829,13 @@ def _unlock(people) -> AccountUnlock:
     return AccountUnlock.objects.get()
 
 
+def _address_unlock(people) -> AddressUnlock:
+    with override_settings(SOPDESK_LOGIN_ADDRESS_ATTEMPTS=2):
+        _login_failures(people["agent"], 2)
+        assert lockout.unlock_address(address="10.0.0.1", by=people["controller"])
+    return AddressUnlock.objects.get()
+
+
 def _history(model_name: str):
     def build(people):
         save(new_procedure(owner=people["supervisor"]))
@@ -884,6 +893,7 @@ APPEND_ONLY = {
         "someone-else",
     ),
     AccountUnlock: (_unlock, "unlocked_at", timezone.now() - datetime.timedelta(days=1)),
+    AddressUnlock: (_address_unlock, "address", "10.9.9.9"),
     **{
         f"Historical{name}": (_history(f"Historical{name}"), "history_change_reason", "rewritten")
         for name in ("User", "Team", "Category", "Procedure", "Revision", "Step", "Measure")

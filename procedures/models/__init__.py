@@ -23,6 +23,7 @@ from .publishing import ManualBuild, RenderCheck, Rendition
 from .records import (
     AccountUnlock,
     Acknowledgement,
+    AddressUnlock,
     ApprovalRule,
     AuditEvent,
     Comment,
@@ -36,6 +37,7 @@ __all__ = [
     "ImportPreview",
     "RenderCheck",
     "AccountUnlock",
+    "AddressUnlock",
     "LoginAttempt",
     "CODE_PATTERN",
     "Acknowledgement",

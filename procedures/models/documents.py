@@ -232,6 +232,13 @@ class Procedure(models.Model):
                 condition=~Q(translation_of=F("pk")),
                 name="procedure_not_a_translation_of_itself",
             ),
+            models.CheckConstraint(
+                condition=~Q(replaced_by=F("pk")), name="procedure_not_replaced_by_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledge_within_days__gte=1) & Q(acknowledge_within_days__lte=90),
+                name="procedure_acknowledge_within_1_to_90_days",
+            ),
             models.UniqueConstraint(
                 fields=["translation_of", "language"],
                 condition=Q(translation_of__isnull=False),
@@ -421,6 +428,15 @@ class Revision(models.Model):
                 condition=~Q(status__in=["EFFECTIVE", "SUPERSEDED"])
                 | Q(effective_at__isnull=False),
                 name="effective_revision_has_effective_date",
+            ),
+            # approved: its effective date is chosen with the last approval
+            models.CheckConstraint(
+                condition=~Q(status="APPROVED") | Q(effective_at__isnull=False),
+                name="approved_revision_has_effective_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(training_hours__isnull=True) | Q(training_hours__gte=0),
+                name="revision_training_hours_not_negative",
             ),
         ]
 

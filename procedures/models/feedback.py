@@ -21,6 +21,17 @@ class FeedbackQuerySet(models.QuerySet):
         return self.filter(status__in=[Feedback.Status.OPEN, Feedback.Status.ACCEPTED])
 
 
+class FeedbackElement(models.TextChoices):
+    GENERAL = "GENERAL", _("The procedure in general")
+    PURPOSE = "PURPOSE", _("Purpose")
+    SCOPE = "SCOPE", _("Scope")
+    RESPONSIBILITIES = "RESPONSIBILITIES", _("Responsibilities")
+    STEPS = "STEPS", _("Procedure (steps)")
+    MEASURES = "MEASURES", _("Performance measures")
+    DOCUMENTATION = "DOCUMENTATION", _("Documentation")
+    TRAINING = "TRAINING", _("Training")
+
+
 class Feedback(models.Model):
     """One piece of feedback on a procedure, as read in one revision, optionally about one
     element or one step. Its status changes only through feedback.py."""
@@ -31,15 +42,7 @@ class Feedback(models.Model):
         DECLINED = "DECLINED", _("Declined")
         DONE = "DONE", _("Done")
 
-    class Element(models.TextChoices):
-        GENERAL = "GENERAL", _("The procedure in general")
-        PURPOSE = "PURPOSE", _("Purpose")
-        SCOPE = "SCOPE", _("Scope")
-        RESPONSIBILITIES = "RESPONSIBILITIES", _("Responsibilities")
-        STEPS = "STEPS", _("Procedure (steps)")
-        MEASURES = "MEASURES", _("Performance measures")
-        DOCUMENTATION = "DOCUMENTATION", _("Documentation")
-        TRAINING = "TRAINING", _("Training")
+    Element = FeedbackElement
 
     procedure = models.ForeignKey(
         Procedure, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("procedure")
@@ -85,7 +88,10 @@ class Feedback(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["OPEN", "ACCEPTED", "DECLINED", "DONE"]),
                 name="feedback_status_valid",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(element__in=FeedbackElement.values), name="feedback_element_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["procedure", "status"], name="feedback_procedure_status"),
@@ -121,20 +127,29 @@ class FeedbackReply(models.Model):
     class Meta:
         verbose_name = _("feedback reply")
         verbose_name_plural = _("feedback replies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status_to="") | Q(status_to__in=Feedback.Status.values),
+                name="feedback_reply_status_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+class NotificationKind(models.TextChoices):
+    FEEDBACK_RECEIVED = "FEEDBACK_RECEIVED", _("New feedback")
+    FEEDBACK_REPLY = "FEEDBACK_REPLY", _("Reply to feedback")
+    FEEDBACK_FOLLOW_UP = "FEEDBACK_FOLLOW_UP", _("Follow-up on feedback")
+    TO_READ = "TO_READ", _("New revision to read")
 
 
 class Notification(models.Model):
     """Something for one person to look at, shown with an unread badge. The message is composed
     when shown (in the reader's language) from the kind and its parameters."""
 
-    class Kind(models.TextChoices):
-        FEEDBACK_RECEIVED = "FEEDBACK_RECEIVED", _("New feedback")
-        FEEDBACK_REPLY = "FEEDBACK_REPLY", _("Reply to feedback")
-        FEEDBACK_FOLLOW_UP = "FEEDBACK_FOLLOW_UP", _("Follow-up on feedback")
-        TO_READ = "TO_READ", _("New revision to read")
+    Kind = NotificationKind
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -154,6 +169,11 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
             models.Index(fields=["recipient", "created_at"], name="notification_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            )
         ]
 
     def __str__(self) -> str:

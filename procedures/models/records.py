@@ -123,21 +123,24 @@ class SigningAttempt(models.Model):
         return f"{self.user} {self.attempted_at:%Y-%m-%d %H:%M}"
 
 
+class CommentElement(models.TextChoices):
+    GENERAL = "GENERAL", _("General")
+    TITLE = "TITLE", _("Title")
+    PURPOSE = "PURPOSE", _("Purpose")
+    SCOPE = "SCOPE", _("Scope")
+    RESPONSIBILITIES = "RESPONSIBILITIES", _("Responsibilities")
+    STEPS = "STEPS", _("Procedure (steps)")
+    MEASURES = "MEASURES", _("Performance measures")
+    DOCUMENTATION = "DOCUMENTATION", _("Documentation")
+    TRAINING = "TRAINING", _("Training")
+    REVIEW = "REVIEW", _("Review and approval")
+    CHANGE_SUMMARY = "CHANGE_SUMMARY", _("Change summary")
+
+
 class Comment(models.Model):
     """A review comment on a revision, optionally about one element or one step."""
 
-    class Element(models.TextChoices):
-        GENERAL = "GENERAL", _("General")
-        TITLE = "TITLE", _("Title")
-        PURPOSE = "PURPOSE", _("Purpose")
-        SCOPE = "SCOPE", _("Scope")
-        RESPONSIBILITIES = "RESPONSIBILITIES", _("Responsibilities")
-        STEPS = "STEPS", _("Procedure (steps)")
-        MEASURES = "MEASURES", _("Performance measures")
-        DOCUMENTATION = "DOCUMENTATION", _("Documentation")
-        TRAINING = "TRAINING", _("Training")
-        REVIEW = "REVIEW", _("Review and approval")
-        CHANGE_SUMMARY = "CHANGE_SUMMARY", _("Change summary")
+    Element = CommentElement
 
     revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="comments", verbose_name=_("revision")
@@ -159,6 +162,11 @@ class Comment(models.Model):
     class Meta:
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(element__in=CommentElement.values), name="comment_element_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
@@ -208,37 +216,58 @@ class AccountUnlock(models.Model):
         return f"{self.user} {self.unlocked_at:%Y-%m-%d %H:%M}"
 
 
+class AddressUnlock(models.Model):
+    """A document controller lifted the lock on a network address: earlier failed sign-ins
+    from it no longer count. Append-only."""
+
+    address = models.GenericIPAddressField(_("network address"))
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    unlocked_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        verbose_name = _("address unlock")
+        verbose_name_plural = _("address unlocks")
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.unlocked_at:%Y-%m-%d %H:%M}"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def for_procedure(self, procedure: Procedure) -> "AuditEventQuerySet":
         return self.filter(procedure=procedure)
 
 
+class AuditAction(models.TextChoices):
+    PROCEDURE_CREATED = "PROCEDURE_CREATED", _("Procedure created")
+    DRAFT_SAVED = "DRAFT_SAVED", _("Draft saved")
+    REVISION_STARTED = "REVISION_STARTED", _("Revision started")
+    SUBMITTED = "SUBMITTED", _("Submitted for review")
+    RETURNED = "RETURNED", _("Returned for changes")
+    COMMENTED = "COMMENTED", _("Commented")
+    SIGNED = "SIGNED", _("Signed")
+    SIGNATURE_FAILED = "SIGNATURE_FAILED", _("Signature refused: wrong password")
+    SIGNING_LOCKED = "SIGNING_LOCKED", _("Account locked after wrong passwords")
+    LOGIN_FAILED = "LOGIN_FAILED", _("Sign-in refused: wrong password")
+    ACCOUNT_UNLOCKED = "ACCOUNT_UNLOCKED", _("Account unlocked")
+    APPROVED = "APPROVED", _("Approved")
+    EFFECTIVE = "EFFECTIVE", _("Became effective")
+    SUPERSEDED = "SUPERSEDED", _("Superseded")
+    REVIEWED_NO_CHANGE = "REVIEWED_NO_CHANGE", _("Periodic review: no change")
+    WITHDRAWAL_REQUESTED = "WITHDRAWAL_REQUESTED", _("Withdrawal requested")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn")
+    ADMIN_CHANGE = "ADMIN_CHANGE", _("Administrative change")
+    ACKNOWLEDGED = "ACKNOWLEDGED", _("Read and acknowledged")
+    FEEDBACK_RECEIVED = "FEEDBACK_RECEIVED", _("Feedback received")
+    FEEDBACK_ANSWERED = "FEEDBACK_ANSWERED", _("Feedback answered")
+    FEEDBACK_LINKED = "FEEDBACK_LINKED", _("Feedback linked to a revision")
+
+
 class AuditEvent(models.Model):
     """One act on the record: who, when, what, from which state to which, the values, why."""
 
-    class Action(models.TextChoices):
-        PROCEDURE_CREATED = "PROCEDURE_CREATED", _("Procedure created")
-        DRAFT_SAVED = "DRAFT_SAVED", _("Draft saved")
-        REVISION_STARTED = "REVISION_STARTED", _("Revision started")
-        SUBMITTED = "SUBMITTED", _("Submitted for review")
-        RETURNED = "RETURNED", _("Returned for changes")
-        COMMENTED = "COMMENTED", _("Commented")
-        SIGNED = "SIGNED", _("Signed")
-        SIGNATURE_FAILED = "SIGNATURE_FAILED", _("Signature refused: wrong password")
-        SIGNING_LOCKED = "SIGNING_LOCKED", _("Account locked after wrong passwords")
-        LOGIN_FAILED = "LOGIN_FAILED", _("Sign-in refused: wrong password")
-        ACCOUNT_UNLOCKED = "ACCOUNT_UNLOCKED", _("Account unlocked")
-        APPROVED = "APPROVED", _("Approved")
-        EFFECTIVE = "EFFECTIVE", _("Became effective")
-        SUPERSEDED = "SUPERSEDED", _("Superseded")
-        REVIEWED_NO_CHANGE = "REVIEWED_NO_CHANGE", _("Periodic review: no change")
-        WITHDRAWAL_REQUESTED = "WITHDRAWAL_REQUESTED", _("Withdrawal requested")
-        WITHDRAWN = "WITHDRAWN", _("Withdrawn")
-        ADMIN_CHANGE = "ADMIN_CHANGE", _("Administrative change")
-        ACKNOWLEDGED = "ACKNOWLEDGED", _("Read and acknowledged")
-        FEEDBACK_RECEIVED = "FEEDBACK_RECEIVED", _("Feedback received")
-        FEEDBACK_ANSWERED = "FEEDBACK_ANSWERED", _("Feedback answered")
-        FEEDBACK_LINKED = "FEEDBACK_LINKED", _("Feedback linked to a revision")
+    Action = AuditAction
 
     at = models.DateTimeField(_("when"), default=now, db_index=True)
     actor = models.ForeignKey(
@@ -279,6 +308,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["procedure", "at"], name="audit_procedure_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values), name="audit_event_action_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
