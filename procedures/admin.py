@@ -29,6 +29,7 @@ from .models import (
     Team,
     User,
 )
+from .texts import later
 
 admin.site.site_header = _("SOP Desk administration")
 admin.site.site_title = _("SOP Desk administration")
@@ -63,7 +64,7 @@ class AuditedAdminMixin:
             actor=request.user,
             procedure=obj if isinstance(obj, Procedure) else None,
             changes=changes,
-            target=f"{obj._meta.verbose_name}: {obj}",
+            target=later(lambda: f"{obj._meta.verbose_name}: {obj}"),
             reason=_("Added in the administration")
             if not change
             else _("Changed in the administration"),
@@ -93,7 +94,7 @@ class AuditedAdminMixin:
                 actor=request.user,
                 procedure=form.instance if isinstance(form.instance, Procedure) else None,
                 changes=extra,
-                target=f"{form.instance._meta.verbose_name}: {form.instance}",
+                target=later(lambda: f"{form.instance._meta.verbose_name}: {form.instance}"),
                 reason=_("Changed in the administration"),
             )
 
@@ -224,7 +225,7 @@ class SopDeskUserAdmin(UserAdmin, ReadOnlyHistoryAdmin):
             audit.record(
                 action=AuditEvent.Action.ADMIN_CHANGE,
                 actor=request.user,
-                target=f"{person._meta.verbose_name}: {person}",
+                target=later(lambda: f"{person._meta.verbose_name}: {person}"),
                 changes={"password": [None, str(_("set by an administrator"))]},
             )
             notifications.password_set(person, by=request.user)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from . import audit, notifications, permissions, selectors, services
 from .content import step_rows, steps_of
 from .models import AuditEvent, Feedback, FeedbackReply, Notification, Revision, User
+from .texts import later
 
 FeedbackStatus = Feedback.Status
 
@@ -90,7 +91,9 @@ def send(
         actor=author,
         revision=revision,
         to_status=feedback.status,
-        target=_("Feedback #%(pk)d: %(about)s") % {"pk": feedback.pk, "about": feedback.about()},
+        target=later(
+            lambda: _(audit.FEEDBACK_ABOUT) % {"pk": feedback.pk, "about": feedback.about()}
+        ),
     )
     notifications.post(
         [procedure.owner],
@@ -133,7 +136,7 @@ def _set_status(feedback: Feedback, status: str, actor: User, body: str = "") ->
         procedure=feedback.procedure,
         from_status=previous,
         to_status=feedback.status,
-        target=_("Feedback #%(pk)d") % {"pk": feedback.pk},
+        target=later(lambda: _(audit.FEEDBACK) % {"pk": feedback.pk}),
     )
     return reply
 
@@ -225,7 +228,7 @@ def start_revision_from(*, feedback: Feedback, author: User) -> Revision:
         action=AuditEvent.Action.FEEDBACK_LINKED,
         actor=author,
         revision=draft,
-        target=_("Feedback #%(pk)d") % {"pk": locked.pk},
+        target=_(audit.FEEDBACK) % {"pk": locked.pk},
     )
     if locked.status != FeedbackStatus.ACCEPTED:
         _set_status(locked, FeedbackStatus.ACCEPTED, author)

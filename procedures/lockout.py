@@ -32,6 +32,7 @@ from .models import (
     SigningAttempt,
     User,
 )
+from .texts import later
 
 Action = AuditEvent.Action
 LOCKOUT_ATTEMPTS = 5
@@ -210,7 +211,7 @@ def unlock(*, user: User, by: User) -> bool:
     audit.record(
         action=Action.ACCOUNT_UNLOCKED,
         actor=by,
-        target=f"{locked._meta.verbose_name}: {locked}",
+        target=later(lambda: f"{locked._meta.verbose_name}: {locked}"),
     )
     return True
 

@@ -8,7 +8,7 @@ when they are read, in the language active then."""
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail, send_mass_mail
@@ -16,11 +16,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
-from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from .models import Notification, Revision, User
+from .texts import later
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +30,6 @@ def _send(recipients: list[str], subject: str, body: str) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     except Exception:  # a mail server outage must not undo or hide a committed act
         logger.exception("Could not send %r to %s", subject, recipients)
-
-
-def later(compose: Callable[[], str]):
-    """Text composed when it is read (str()), in the language active then."""
-    return lazy(compose, str)()
 
 
 def language_of(user: User) -> str:

@@ -430,3 +430,46 @@ def test_an_agent_reads_one_version_of_a_text_the_one_in_their_language(
     page = client.get("/manual/CC-CH-001/?chosen=1").content.decode()
     assert 'id="acknowledge"' not in page
     assert 'id="acknowledge"' in client.get("/manual/CC-CH-001-ID/").content.decode()
+
+
+# --- the audit trail: a record in the organisation's language, read in the reader's ------------
+
+
+def test_records_are_kept_in_the_organisations_language_and_read_in_the_readers(
+    client, supervisor, controller
+):
+    from django.utils import translation
+
+    from procedures.models import AuditEvent
+
+    with translation.override("fr"):  # a French supervisor at work
+        revision = save(new_procedure(owner=supervisor))
+        services.start_revision(procedure=make_effective(revision).procedure, author=supervisor)
+
+    reasons = set(AuditEvent.objects.values_list("reason", flat=True))
+    assert {"First draft created", "Revision started from revision 1"} <= reasons
+    history = set(revision.history.values_list("history_change_reason", flat=True))
+    assert "Draft saved" in history
+    controller.language = "hu"
+    controller.save()
+    client.force_login(controller)
+    page = client.get(reverse("desk:audit")).content.decode()
+    assert "Revision started from revision 1" not in page and "First draft created" not in page
+    assert "Draft saved" not in page
+    csv = client.get(reverse("desk:audit") + "?format=csv").content.decode()
+    assert "Revision started from revision 1" not in csv
+
+
+def test_what_people_typed_stays_as_typed_on_the_audit_trail():
+    from django.utils import translation
+
+    from procedures import audit
+
+    typed = "Kunde hat angerufen, Schritt 2 fehlt"
+    with translation.override("fr"):
+        assert audit.as_read(typed) == typed
+        assert audit.as_read("Revision started from revision twelve") == (
+            "Revision started from revision twelve"
+        )
+        read = audit.as_read("Revision started from revision 12")
+        assert read.endswith("12") and "Revision started" not in read

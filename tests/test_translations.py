@@ -126,8 +126,8 @@ def a_day_of_work(supervisor, manager, agent, controller):
     from tests.factories import make_effective, new_procedure, save, submit
 
     def make(language: str):
-        # as people who work in that language do it: the audit trail records each act's reason
-        # in its actor's language (a record, kept as written)
+        # as people who work in that language do it (the records are kept in the
+        # organisation's language, English here, and read in theirs)
         with translation.override(language):
             return made(language)
 

@@ -26,7 +26,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import files, permissions, services
+from .. import audit, files, permissions, services
 from ..content import DraftContent
 from ..models import (
     Category,
@@ -40,6 +40,7 @@ from ..models import (
 from ..rendering import sandbox
 from ..services import ServiceError, TextRefused
 from ..steps import normalise
+from ..texts import later
 from ..uploads import CleanImage, unpacked_within
 from . import docx_reader, drafting, structure
 from .names import ELEMENT_LABELS, element_for, normalise_heading
@@ -394,7 +395,7 @@ def create_from_preview(*, preview: ImportPreview, user: User, choices: dict) ->
                 review_interval_months=12,
                 created_by=user,
                 content=content,
-                reason=_("Imported from %(file)s") % {"file": preview.source_name},
+                reason=later(lambda: _(audit.IMPORTED_FROM) % {"file": preview.source_name}),
             )
         except TextRefused as refused:
             raise ImportRefused(refused.message) from refused

@@ -3,6 +3,7 @@ in force: records beside a revision, never a change to it."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import audit, notifications, permissions, selectors
 from ..models import Acknowledgement, AuditEvent, Comment, Procedure, Revision, User
@@ -63,6 +64,6 @@ def acknowledge(*, agent: User, revision: Revision) -> Acknowledgement:
             action=AuditEvent.Action.ACKNOWLEDGED,
             actor=agent,
             revision=revision,
-            reason=_("Read and understood"),
+            reason=gettext_lazy("Read and understood"),
         )
     return acknowledgement

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import audit, permissions, search, tasks
 from ..content import CONTENT_FIELDS, DraftContent, MeasureData
@@ -79,7 +80,7 @@ def _save_draft(
     if errors:
         raise StepsInvalid(errors)
 
-    reason = _("Draft saved")
+    reason = gettext_lazy("Draft saved")
     values = {name: content.fields[name] for name in CONTENT_FIELDS if name in content.fields}
     if values.get("training_hours") is not None:
         values["training_hours"] = Decimal(values["training_hours"])

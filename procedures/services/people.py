@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from ..audit import in_record_language
 from ..models import User
 from .errors import ServiceError
 
@@ -13,5 +15,5 @@ def set_language(user: User, language: str) -> None:
         raise ServiceError(_("Choose one of the languages in the list."))
     if user.language != language:
         user.language = language
-        user._change_reason = _("Language chosen")
+        user._change_reason = in_record_language(gettext_lazy("Language chosen"))
         user.save(update_fields=["language"])

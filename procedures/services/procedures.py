@@ -3,11 +3,13 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import audit, permissions, search, selectors
 from ..content import CONTENT_FIELDS, DraftContent, measures_of, steps_of
 from ..models import Attachment, AuditEvent, Category, Procedure, Revision, User
 from ..steps import normalise
+from ..texts import later
 from .drafts import _check_rendering, _save, _sync_measures, _sync_steps
 from .errors import DuplicateCode, NotAllowed, OpenRevisionExists, TextRefused
 from .text_checks import unrenderable
@@ -71,7 +73,7 @@ def create_procedure(
     )
     try:
         with transaction.atomic():
-            _save(procedure, user=created_by, reason=_("Procedure created"))
+            _save(procedure, user=created_by, reason=gettext_lazy("Procedure created"))
     except IntegrityError as error:  # the same code, or a second translation, at the same moment
         if translation_of is not None and translation_of.translations.filter(language=language):
             raise NotAllowed(
@@ -89,7 +91,7 @@ def create_procedure(
         updated_by=created_by,
         source_revision=source,
     )
-    reason = reason or _("First draft created")
+    reason = reason or gettext_lazy("First draft created")
     if content is not None:
         for name, value in content.fields.items():
             if name in CONTENT_FIELDS and name not in ("title", "step_format"):
@@ -154,7 +156,7 @@ def start_revision(*, procedure: Procedure, author: User) -> Revision:
     if open_revision is not None:
         raise OpenRevisionExists(open_revision)
     latest = locked.revisions.order_by("-number").first()
-    reason = _("Revision started from revision %(number)d") % {"number": latest.number}
+    reason = later(lambda: _(audit.REVISION_STARTED) % {"number": latest.number})
     draft = Revision(
         procedure=locked,
         number=latest.number + 1,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 
-from .. import permissions
+from .. import audit, permissions
 from ..csv_export import csv_response
 from ..models import AuditEvent, User
 from .mixins import DeskMixin, ProcedureMixin
@@ -48,8 +48,8 @@ def _csv(events, filename: str) -> HttpResponse:
                 "; ".join(f"{k}: {v[0]!s} → {v[1]!s}" for k, v in e.changes.items())
                 if e.changes
                 else "",
-                e.reason,
-                e.target,
+                audit.as_read(e.reason),
+                audit.as_read(e.target),
             ]
             for e in events.iterator()
         ),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
 from .. import (
+    audit,
     feedback,
     manual_pdf,
     permissions,
@@ -36,6 +37,7 @@ from ..models import (
     Revision,
 )
 from ..rendering.document import desk_body
+from ..texts import later
 from . import manual as manual_views
 from .mixins import DeskMixin, ProcedureMixin, RevisionMixin
 from .panels import addressed_feedback, workflow_context
@@ -153,7 +155,7 @@ class ProcedureCreateView(DeskMixin, FormView):
             template = None if data.get("translation_of") else data.get("template")
             revision = services.create_procedure(
                 content=template_content(template) if template else None,
-                reason=_("First draft created from the template %(name)s") % {"name": template.name}
+                reason=later(lambda: _(audit.FROM_TEMPLATE) % {"name": template.name})
                 if template
                 else "",
                 code=data["code"],

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import audit, effects, lockout, permissions, render_checks
 from ..content import canonical_hash
@@ -170,7 +171,7 @@ def _after_signature(locked, signer, meaning, content_hash, effective_at) -> Non
         procedure.next_review_on = months_later(
             timezone.localdate(), procedure.review_interval_months
         )
-        _save_procedure(procedure, signer, _("Reviewed — no change"), ["next_review_on"])
+        _save_procedure(procedure, signer, gettext_lazy("Reviewed — no change"), ["next_review_on"])
         audit.record(
             action=Action.REVIEWED_NO_CHANGE,
             actor=signer,

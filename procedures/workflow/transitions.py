@@ -12,6 +12,7 @@ from .. import audit, effects, permissions, render_checks, selectors
 from ..content import canonical_hash
 from ..models import AuditEvent, Comment, Procedure, Revision, Signature, User
 from ..review_rules import missing_elements, months_later, rule_for
+from ..texts import later
 from .errors import IncompleteRevision, NotRenderable, TransitionNotAllowed
 
 Status = Revision.Status
@@ -67,7 +68,7 @@ def _set_status(revision: Revision, action: str, actor: User | None, reason: str
     for name, value in fields.items():
         setattr(revision, name, value)
     revision._history_user = actor
-    revision._change_reason = audit.history_reason(reason or revision.get_status_display())
+    revision._change_reason = audit.history_reason(reason or later(revision.get_status_display))
     revision.save(update_fields=["status", *fields])
     audit.record(
         action={
@@ -219,7 +220,7 @@ def _make_effective(revision: Revision, actor: User | None) -> None:
             previous,
             "supersede",
             actor,
-            _("Superseded by revision %(number)d") % {"number": revision.number},
+            later(lambda: _(audit.SUPERSEDED_BY) % {"number": revision.number}),
         )
     _set_status(revision, "make_effective", actor, "")
     procedure = revision.procedure
@@ -231,7 +232,7 @@ def _make_effective(revision: Revision, actor: User | None) -> None:
     _save_procedure(
         procedure,
         actor,
-        _("Revision %(number)d effective") % {"number": revision.number},
+        later(lambda: _(audit.REVISION_EFFECTIVE) % {"number": revision.number}),
         ["next_review_on", "withdrawal_requested_at", "withdrawn_at", "withdrawal_requested_by"],
     )
     effects.took_effect(revision, replaced=previous)

@@ -4,6 +4,7 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import audit, effects, permissions
 from ..models import AuditEvent, Procedure, Revision, User
@@ -40,7 +41,7 @@ def request_withdrawal(
     _save_procedure(
         locked,
         actor,
-        _("Withdrawal requested"),
+        gettext_lazy("Withdrawal requested"),
         ["withdrawal_requested_at", "withdrawal_requested_by", "withdrawal_reason", "replaced_by"],
     )
     audit.record(
@@ -57,5 +58,5 @@ def _withdraw(revision: Revision, signer: User) -> None:
     procedure = revision.procedure
     _set_status(revision, "withdraw", signer, procedure.withdrawal_reason)
     procedure.withdrawn_at = timezone.now()
-    _save_procedure(procedure, signer, _("Withdrawn"), ["withdrawn_at"])
+    _save_procedure(procedure, signer, gettext_lazy("Withdrawn"), ["withdrawn_at"])
     effects.withdrawn(revision)
