@@ -371,6 +371,8 @@ class ProcedureAdmin(ReadOnlyHistoryAdmin):
         fixed = ("code", "translation_of") if obj else ()
         if obj and selectors.submitted().filter(procedure=obj).exists():
             fixed += ("language",)
+        if obj and obj.translation_of_id:  # read by its source's teams
+            fixed += ("audience",)
         return fixed + self.workflow_fields
 
     def save_model(self, request, obj, form, change):

@@ -146,14 +146,16 @@ def image_tokens(text: str) -> set[str]:
 
 def foreign_images(revision: Revision, texts: list[str]) -> list[str]:
     """The image names these texts show that do not belong to this procedure (pasted from
-    another procedure's draft, say): readers could not open them."""
+    another procedure's draft, say): readers could not open them. A translation shows its
+    source's pictures (its first draft is a copy of the source's text)."""
     tokens = set().union(*(image_tokens(t) for t in texts)) if texts else set()
     if not tokens:
         return []
+    procedures = [revision.procedure_id, revision.procedure.translation_of_id]
     own = {
         str(t)
         for t in RevisionImage.objects.filter(
-            token__in=tokens, revision__procedure_id=revision.procedure_id
+            token__in=tokens, revision__procedure_id__in=[p for p in procedures if p]
         ).values_list("token", flat=True)
     }
     return sorted(tokens - own)

@@ -4,7 +4,6 @@ import datetime
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.utils import timezone
@@ -25,6 +24,7 @@ from .models import (
     User,
     code_validator,
 )
+from .models.documents import site_language
 from .steps import StepData
 
 MARKDOWN_HELP = _("Markdown: **bold**, *italic*, lists with - or 1., [links](https://…).")
@@ -88,7 +88,7 @@ class ProcedureCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         _category_and_owner(self, user)
         self.fields["language"].choices = language_choices()
-        self.fields["language"].initial = settings.LANGUAGE_CODE
+        self.fields["language"].initial = site_language()
         # sources: procedures with a revision in force that are not translations themselves
         self.fields["translation_of"].queryset = Procedure.objects.filter(
             translation_of__isnull=True,
@@ -98,7 +98,7 @@ class ProcedureCreateForm(forms.Form):
         self.fields["translation_of"].label_from_instance = lambda p: p.code
 
     def clean_language(self) -> str:
-        return self.cleaned_data.get("language") or settings.LANGUAGE_CODE
+        return self.cleaned_data.get("language") or site_language()
 
     def clean(self):
         data = super().clean()
@@ -296,6 +296,12 @@ class ImportPreviewForm(forms.Form):
     (or "leave out"), the list that holds the steps, each picture's description."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
+    language = forms.ChoiceField(
+        label=_("Language of the text"),
+        choices=(),
+        required=False,  # not sent: as before
+        help_text=_("The language the procedure is written in: its page and PDF are marked so."),
+    )
 
     def __init__(
         self,
@@ -310,6 +316,8 @@ class ImportPreviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.defaults = choices
         self.fields["title"].initial = choices["title"]
+        self.fields["language"].choices = language_choices()
+        self.fields["language"].initial = choices.get("language") or site_language()
         elements = [(key, label) for key, label in element_labels.items()]
         elements.append((omit, _("Leave out")))
         self.sections = []
@@ -350,6 +358,7 @@ class ImportPreviewForm(forms.Form):
         defaults = self.defaults
         return {
             "title": data.get("title") or defaults["title"],
+            "language": data.get("language") or defaults.get("language") or site_language(),
             "sections": {
                 number: data.get(name, defaults["sections"].get(number))
                 for number, name in self.sections

@@ -150,7 +150,7 @@ def write_manual(
     for entry in entries:
         entry.first_page = page
         page += entry.pdf.pages or 1
-    today = date_format(timezone.localdate(), "j F Y")
+    today = date_format(timezone.localdate(), "DATE_FORMAT")
     # The front matter's length shifts every page number: render until it is stable.
     front_bytes = _front_matter(entries, left_out, 1, today)
     offset = len(PdfReader(io.BytesIO(front_bytes)).pages)

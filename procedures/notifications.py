@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from .models import Notification, Revision, User
+from .models.documents import site_language
 from .texts import later
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def _send(recipients: list[str], subject: str, body: str) -> None:
 
 def language_of(user: User) -> str:
     """The language a person reads SOP Desk in: theirs, or the site's."""
-    return user.language or settings.LANGUAGE_CODE
+    return user.language or site_language()
 
 
 def day(moment: datetime.datetime | datetime.date) -> str:

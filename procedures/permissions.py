@@ -285,8 +285,9 @@ def is_agent(user: AnyUser) -> bool:
 
 
 def is_in_audience(user: AnyUser, procedure: Procedure) -> bool:
-    """A procedure is for every agent unless it names teams; then for those teams' agents."""
-    teams = [team.pk for team in procedure.audience.all()]
+    """A procedure is for every agent unless it names teams; then for those teams' agents. A
+    translation is for its source's (it is the same text)."""
+    teams = [team.pk for team in (procedure.translation_of or procedure).audience.all()]
     return not teams or user.team_id in teams
 
 

@@ -11,7 +11,6 @@ when one is in force (a translation is for the agents of its language), else the
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
@@ -22,6 +21,7 @@ from . import notifications, permissions, selectors
 from .content import snapshot_of
 from .diff import compare
 from .models import Acknowledgement, Notification, Revision, Team, User
+from .models.documents import site_language
 
 ACKNOWLEDGED, OUTSTANDING, OVERDUE = "ACKNOWLEDGED", "OUTSTANDING", "OVERDUE"
 NOT_THEIRS = "NOT_THEIRS"  # another language's version of a text the agent reads in theirs
@@ -44,9 +44,16 @@ def due_at(revision: Revision, agent: User) -> datetime.datetime:
 
 def meant_for(team_id: int | None) -> QuerySet:
     """Revisions in force of the procedures meant for the agents of this team (or of none)."""
-    audience = Q(procedure__audience=None)
+    # a translation is meant for its source's audience (it is the same text)
+    source = Q(procedure__translation_of__isnull=True)
+    translation = Q(procedure__translation_of__isnull=False)
+    audience = (source & Q(procedure__audience=None)) | (
+        translation & Q(procedure__translation_of__audience=None)
+    )
     if team_id:
-        audience |= Q(procedure__audience=team_id)
+        audience |= (source & Q(procedure__audience=team_id)) | (
+            translation & Q(procedure__translation_of__audience=team_id)
+        )
     return (
         selectors.in_force()
         .filter(pk__in=Revision.objects.filter(audience).values("pk"))
@@ -70,7 +77,7 @@ def in_their_language(revisions: QuerySet, language: str) -> QuerySet:
 def _speaking(languages) -> Q:
     """The people who read SOP Desk in one of `languages` (no choice: the site's language)."""
     who = Q(language__in=languages)
-    return who | Q(language="") if settings.LANGUAGE_CODE in languages else who
+    return who | Q(language="") if site_language() in languages else who
 
 
 def to_read(agent: User, now: datetime.datetime | None = None) -> list[ReadItem]:
@@ -123,7 +130,7 @@ def agents_meant_for(procedure) -> QuerySet:
     """The active agents a procedure is for: all of them, or those of its teams; of a text in
     several languages, the readers of this version (see in_their_language)."""
     agents = User.objects.filter(groups__name=permissions.AGENT, is_active=True)
-    teams = list(procedure.audience.values_list("pk", flat=True))
+    teams = list((procedure.translation_of or procedure).audience.values_list("pk", flat=True))
     agents = agents.filter(team__in=teams) if teams else agents
     if procedure.translation_of_id:
         return agents.filter(_speaking([procedure.language]))

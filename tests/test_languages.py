@@ -473,3 +473,179 @@ def test_what_people_typed_stays_as_typed_on_the_audit_trail():
         )
         read = audit.as_read("Revision started from revision 12")
         assert read.endswith("12") and "Revision started" not in read
+
+
+# --- what the independent review found ------------------------------------------------------
+
+
+def test_signing_in_makes_the_browsers_language_the_persons(client, agent):
+    from tests.factories import PASSWORD
+
+    client.post(
+        reverse("login"),
+        {"username": "agent", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9",
+    )
+
+    agent.refresh_from_db()
+    assert agent.language == "fr"  # To read, the redirect and e-mails now agree on it
+
+
+def test_a_regional_site_language_is_the_language_it_names(supervisor, settings):
+    settings.LANGUAGE_CODE = "fr-fr"
+
+    revision = new_procedure(owner=supervisor)
+
+    assert revision.procedure.language == "fr"
+
+
+def test_a_translation_whose_source_was_withdrawn_says_so(
+    client, supervisor, approver, agent, source
+):
+    from procedures import workflow
+    from tests.factories import sign
+
+    make_effective(
+        save(
+            new_procedure(
+                owner=supervisor,
+                code="CC-CH-001-ID",
+                language="id",
+                translation_of=source.procedure,
+            )
+        ),
+        approver,
+    )
+    workflow.request_withdrawal(procedure=source.procedure, actor=supervisor, reason="Merged.")
+    sign(source, approver, meaning="APPROVED_FOR_WITHDRAWAL")
+
+    client.force_login(agent)
+    page = client.get("/manual/CC-CH-001-ID/?chosen=1").content.decode()
+    assert "which this translates, was withdrawn on" in page
+    (due,) = selectors.translations_due(supervisor)
+    assert due[0].code == "CC-CH-001-ID" and due[2] is None
+    client.force_login(supervisor)
+    assert "Source withdrawn" in client.get(reverse("desk:index")).content.decode()
+
+
+def test_the_desks_translations_list_costs_the_same_queries_for_many(
+    supervisor, approver, source, django_assert_num_queries
+):
+    from procedures.models import Procedure as P
+
+    for n, language in enumerate(["id", "fr", "hu"]):
+        new_procedure(
+            owner=supervisor,
+            code=f"CC-CH-001-{n}",
+            language=language,
+            translation_of=source.procedure,
+        )
+        with django_assert_num_queries(3):  # translations, their revisions, sources in force
+            selectors.translations_due(supervisor)
+    assert P.objects.filter(translation_of=source.procedure).count() == 3
+
+
+def test_a_translation_keeps_the_sources_pictures_and_forms_and_can_be_submitted(
+    supervisor, approver
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from procedures import files, review_rules
+    from tests.test_files import png_bytes
+
+    draft = new_procedure(owner=supervisor, code="CC-CH-050")
+    image = files.add_image(
+        revision=draft,
+        user=supervisor,
+        upload=SimpleUploadedFile("a.png", png_bytes()),
+        max_bytes=10**7,
+    )
+    files.add_attachment(
+        revision=draft,
+        user=supervisor,
+        upload=SimpleUploadedFile("form.pdf", b"%PDF-1.4\n"),
+        title="Call form",
+        description="",
+        max_bytes=10**6,
+    )
+    source = make_effective(
+        save(draft, purpose=f"See ![The CRM]({image.get_absolute_url()})."), approver
+    )
+
+    translation = new_procedure(
+        owner=supervisor, code="CC-CH-050-FR", language="fr", translation_of=source.procedure
+    )
+
+    assert image.get_absolute_url() in translation.purpose
+    assert translation.attachments.count() == 1
+    assert not review_rules.foreign_images(translation, [])
+
+
+def test_a_translation_is_read_by_its_sources_teams_even_when_they_change(
+    supervisor, approver, source
+):
+    from procedures import reading
+    from procedures.models import Team
+    from tests.factories import UserFactory
+
+    blue = Team.objects.create(name="Blue", supervisor=supervisor)
+    green = Team.objects.create(name="Green", supervisor=supervisor)
+    source.procedure.audience.set([blue])
+    translation = make_effective(
+        save(
+            new_procedure(
+                owner=supervisor,
+                code="CC-CH-001-ID",
+                language="id",
+                translation_of=source.procedure,
+            )
+        ),
+        approver,
+    )
+    indonesian = UserFactory(username="agent-id", role="Agent", team=green, language="id")
+    assert reading.to_read(indonesian) == []
+
+    source.procedure.audience.add(green)  # the controller adds a team to the source
+
+    assert [i.revision.pk for i in reading.to_read(indonesian)] == [translation.pk]
+
+
+def test_a_translation_in_its_sources_language_is_refused_in_the_admin_too(supervisor, source):
+    from django.core.exceptions import ValidationError
+
+    translation = new_procedure(
+        owner=supervisor, code="CC-CH-001-ID", language="id", translation_of=source.procedure
+    ).procedure
+
+    translation.language = "en"
+    with pytest.raises(ValidationError):
+        translation.full_clean()
+
+
+def test_an_imported_document_is_in_the_language_its_importer_chooses(client, supervisor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from procedures.models import Category, ImportPreview
+    from tests import docx_fixtures
+    from tests.test_templates_and_import import _preview_defaults
+
+    category = Category.objects.create(name="Facturation")
+    client.force_login(supervisor)
+    client.post(
+        reverse("desk:import"),
+        {
+            "category": category.pk,
+            "files": [SimpleUploadedFile("factures.docx", docx_fixtures.steps_with_screenshots())],
+        },
+    )
+    preview = ImportPreview.objects.get()
+    data = _preview_defaults(client, preview)
+    assert data["language"] == "en"
+    data |= {"action": "create", "language": "fr"}
+    for name in data:
+        if name.startswith("picture_"):
+            data[name] = data[name] or "Capture"
+
+    client.post(reverse("desk:import_preview", args=[preview.pk]), data)
+
+    assert Procedure.objects.get().language == "fr"

@@ -37,6 +37,7 @@ from ..models import (
     User,
     code_validator,
 )
+from ..models.documents import site_language
 from ..rendering import sandbox
 from ..services import ServiceError, TextRefused
 from ..steps import normalise
@@ -216,6 +217,8 @@ def default_choices(row: ImportPreview) -> dict:
     plan = row.plan
     choices = {
         "title": plan["title"],
+        # the language the uploader works in, until they say the document is in another
+        "language": row.owner.language or site_language(),
         "sections": {n: s["element"] for n, s in enumerate(plan["sections"])},
         "steps": plan["steps"],
         "descriptions": {t: p["text"] for t, p in row.pictures.items()},
@@ -223,6 +226,7 @@ def default_choices(row: ImportPreview) -> dict:
     saved = row.choices or {}
     if saved:
         choices["title"] = saved.get("title") or choices["title"]
+        choices["language"] = saved.get("language") or choices["language"]
         for number, element in (saved.get("sections") or {}).items():
             if int(number) in choices["sections"]:  # JSON keeps the numbers as strings
                 choices["sections"][int(number)] = element
@@ -395,6 +399,7 @@ def create_from_preview(*, preview: ImportPreview, user: User, choices: dict) ->
                 review_interval_months=12,
                 created_by=user,
                 content=content,
+                language=choices.get("language", ""),
                 reason=later(lambda: _(audit.IMPORTED_FROM) % {"file": preview.source_name}),
             )
         except TextRefused as refused:

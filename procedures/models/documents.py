@@ -7,6 +7,7 @@ invariants as constraints.
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
@@ -17,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -24,8 +26,12 @@ CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,9}(-[A-Z0-9]{1,10}){1,4}$"
 
 
 def site_language() -> str:
-    """The site's language (LANGUAGE_CODE): what a new procedure is written in unless chosen."""
-    return settings.LANGUAGE_CODE
+    """The site's language: LANGUAGE_CODE as one of LANGUAGES ("fr-fr" → "fr"), what a new
+    procedure is written in unless chosen and what people read who chose none."""
+    try:
+        return get_supported_language_variant(settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 code_validator = RegexValidator(
@@ -254,6 +260,19 @@ class Procedure(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("desk:procedure", kwargs={"code": self.code})
+
+    def clean(self) -> None:
+        """A procedure and its translations are each in their own language."""
+        super().clean()
+        family = []
+        if self.translation_of_id:
+            family.append(self.translation_of.language)
+        if self.pk:
+            family += self.translations.values_list("language", flat=True)
+        if self.language in family:
+            raise ValidationError(
+                {"language": _("A translation is written in another language than its source.")}
+            )
 
     def latest_revision(self) -> "Revision | None":
         """The highest-numbered revision (uses the prefetch of with_desk_columns when present)."""

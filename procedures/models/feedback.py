@@ -195,7 +195,7 @@ class Notification(models.Model):
             }
         if self.kind == self.Kind.FEEDBACK_FOLLOW_UP:
             return _("%(name)s added to their feedback on %(code)s") % p
-        due = formats.date_format(datetime.date.fromisoformat(p["due"]), "j M Y")
+        due = formats.date_format(datetime.date.fromisoformat(p["due"]), "DATE_FORMAT")
         return _("%(code)s revision %(number)s is in force: please read it by %(due)s") % {
             **p,
             "due": due,

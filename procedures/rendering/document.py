@@ -233,7 +233,7 @@ def _templates_fingerprint() -> str:
 
 
 def _day(moment) -> str:
-    return date_format(timezone.localtime(moment), "j F Y") if moment else ""
+    return date_format(timezone.localtime(moment), "DATE_FORMAT") if moment else ""
 
 
 def _history_rows(data: "DocumentData") -> list[dict]:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from .. import audit, permissions, search, selectors
 from ..content import CONTENT_FIELDS, DraftContent, measures_of, steps_of
 from ..models import Attachment, AuditEvent, Category, Procedure, Revision, User
+from ..models.documents import site_language
 from ..steps import normalise
 from ..texts import later
 from .drafts import _check_rendering, _save, _sync_measures, _sync_steps
@@ -46,7 +47,7 @@ def create_procedure(
     )
     if Procedure.objects.by_code(code).exists():
         raise duplicate
-    language = language or settings.LANGUAGE_CODE
+    language = language or site_language()
     if language not in dict(settings.LANGUAGES):
         raise NotAllowed(_("Choose one of the languages in the list."))
     source = None
@@ -80,8 +81,6 @@ def create_procedure(
                 _("This procedure already has a translation in that language.")
             ) from error
         raise duplicate from error
-    if translation_of is not None:  # read by the same teams as its source
-        procedure.audience.set(translation_of.audience.all())
     revision = Revision(
         procedure=procedure,
         number=1,
@@ -100,6 +99,8 @@ def create_procedure(
     if content is not None:
         _sync_steps(revision, normalise(step_format, content.steps), user=created_by, reason=reason)
         _sync_measures(revision, content.measures, user=created_by, reason=reason)
+    if source is not None:  # the source's forms, to replace with translated ones where needed
+        _copy_attachments(source=source, target=revision)
     audit.record(
         action=AuditEvent.Action.PROCEDURE_CREATED,
         actor=created_by,

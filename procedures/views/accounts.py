@@ -2,6 +2,8 @@
 e-mail, so it is offered only where SOP Desk has a real mail server (SOPDESK_PASSWORD_RESET):
 elsewhere an administrator sets the password."""
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -21,6 +23,14 @@ from ..languages import LanguageForm, language_choices
 
 class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if not user.language:  # the language their browser asked for becomes theirs
+            with contextlib.suppress(services.ServiceError):  # not offered: the site's
+                services.set_language(user, translation.get_language())
+        return response
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(password_reset=settings.SOPDESK_PASSWORD_RESET, **kwargs)

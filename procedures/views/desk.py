@@ -3,7 +3,6 @@
 import datetime
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -36,6 +35,7 @@ from ..models import (
     RenderCheck,
     Revision,
 )
+from ..models.documents import site_language
 from ..rendering.document import desk_body
 from ..texts import later
 from . import manual as manual_views
@@ -113,7 +113,7 @@ class ProcedureCreateView(DeskMixin, FormView):
         # the templates in the reader's language (else the site's); the others folded away
         active = list(ProcedureTemplate.objects.filter(is_active=True).order_by("order", "name"))
         offered = {t.language for t in active}
-        language = get_language() if get_language() in offered else settings.LANGUAGE_CODE
+        language = get_language() if get_language() in offered else site_language()
         self.templates = [t for t in active if t.language == language]
         self.other_templates = [t for t in active if t.language != language]
         chosen = request.POST.get("template") or request.GET.get("template") or ""

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView, View
 from .. import (
     freshness,
     manual_pdf,
+    notifications,
     page_cache,
     permissions,
     publishing,
@@ -133,8 +134,9 @@ class ProcedureView(ManualMixin, TemplateView):
         current = selectors.revision_in_force(procedure)
         versions = selectors.language_versions(procedure) if current else []
         if number is None and "chosen" not in request.GET:
-            # A reader whose language has a translation in force reads it first (it links back).
-            mine = get_language()
+            # A reader whose language has a translation in force reads it first (it links back);
+            # their language as the To-read list knows it (theirs, else the site's).
+            mine = notifications.language_of(request.user)
             theirs = next((v for v in versions if v.procedure.language == mine), None)
             if theirs is not None and theirs.procedure.pk != procedure.pk:
                 return redirect("manual:procedure", code=theirs.procedure.code)

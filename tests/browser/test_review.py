@@ -38,7 +38,7 @@ def test_a_revision_is_returned_fixed_resubmitted_and_approved_with_a_signature(
     returning = page.locator("form[action$='/return/']")
     returning.get_by_label("About").select_option(label="Procedure (steps)")
     returning.get_by_label("Step (optional)").select_option(label="Step 2")
-    returning.get_by_label("Comment").fill("Say which details verify the caller.")
+    returning.get_by_label("What needs to change").fill("Say which details verify the caller.")
     returning.get_by_role("button", name="Return for changes").click()
     expect(page.get_by_text("Returned to the author for changes")).to_be_visible()
     log_out(page)
