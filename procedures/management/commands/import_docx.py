@@ -114,25 +114,28 @@ class Command(BaseCommand):
                     _("REFUSED  %(name)s: %(why)s") % {"name": path.name, "why": error.message}
                 )
                 continue
-            self.stdout.write(f"FILE     {path.name}")
-            self.stdout.write(
-                f"title    {built.title}" + (f"  (code {built.code})" if built.code else "")
-            )
+            # one line per finding, a label and what was found, for someone checking a file
+            line = self._line
+            line(_("File"), path.name)
+            code = _(" (code %(code)s)") % {"code": built.code} if built.code else ""
+            line(_("Title"), built.title + code)
             for section in plan.sections:
-                heading = section.heading or "(text before the first section title)"
-                self.stdout.write(
-                    f"section  {heading[:60]!s:60} → {ELEMENT_LABELS[section.element]}"
-                )
+                heading = section.heading or _("(the text before the first section title)")
+                line(_("Section"), f"{heading[:60]!s:60} → {ELEMENT_LABELS[section.element]}")
             if plan.steps is None:
-                self.stdout.write("steps    none")
+                line(_("Steps"), _("none"))
             else:
-                source = plan.sections[plan.lists[plan.steps].section].heading or "(start)"
-                self.stdout.write(f"steps    {len(built.steps)} from “{source[:60]}”")
+                source = plan.sections[plan.lists[plan.steps].section].heading or _("(the start)")
+                line(
+                    _("Steps"),
+                    _("%(count)d from “%(source)s”")
+                    % {"count": len(built.steps), "source": source[:60]},
+                )
             for step in built.steps:
                 first = " ".join(step.text.split())[:70]
-                self.stdout.write(f"         {'  ' * (step.level - 1)}- {first}")
+                line("", f"{'  ' * (step.level - 1)}- {first}")
             for note in built.notes:
-                self.stdout.write(f"check    {note}")
+                line(_("Check"), note)
         if failed:
             raise CommandError(
                 ngettext(
@@ -142,6 +145,9 @@ class Command(BaseCommand):
                 )
                 % {"count": failed}
             )
+
+    def _line(self, label: str, text: str) -> None:
+        self.stdout.write(f"{label:<9}{text}" if len(label) < 9 else f"{label} {text}")
 
     def _user(self, username: str) -> User:
         user = User.objects.filter(username=username, is_active=True).first()
