@@ -649,3 +649,24 @@ def test_an_imported_document_is_in_the_language_its_importer_chooses(client, su
     client.post(reverse("desk:import_preview", args=[preview.pk]), data)
 
     assert Procedure.objects.get().language == "fr"
+
+
+def test_the_import_commands_dry_run_speaks_the_sites_language(tmp_path, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import translation
+
+    from tests import docx_fixtures
+
+    path = tmp_path / "factures.docx"
+    path.write_bytes(docx_fixtures.steps_with_screenshots())
+    out = StringIO()
+
+    with translation.override("fr"):
+        call_command("import_docx", "--dry-run", str(path), stdout=out)
+
+    text = out.getvalue()
+    assert text.startswith("Fichier  factures.docx")
+    assert "Section  " in text and "Étapes   5, depuis" in text
+    assert "FILE" not in text and "steps " not in text
