@@ -231,3 +231,38 @@ def test_the_pages_in_each_language_are_valid_html(
         text=True,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _untranslated_in_template(source: str) -> list[str]:
+    """Words a template shows (text, or a label, title, placeholder or alt attribute) outside
+    {% translate %} and {% blocktranslate %}: they would stay English in every language."""
+    text = re.sub(r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}", " ", source, flags=re.S)
+    text = re.sub(r"{#.*?#}|{%.*?%}|{{.*?}}", " ", text, flags=re.S)
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
+    found = [
+        value
+        for value in re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', text)
+        if re.search(r"[A-Za-z]{2,}", value)
+    ]
+    text = re.sub(r"<[^>]*>", " ", text, flags=re.S)
+    found += [t.strip() for t in re.split(r"\s{2,}|\n", text) if re.search(r"[A-Za-z]{2,}", t)]
+    return found
+
+
+def test_the_scan_for_untranslated_template_text_finds_it():
+    source = (
+        '{% load i18n %}<p>{% translate "Fine" %}</p><p>Left in English</p><a title="Open it">x</a>'
+    )
+
+    assert _untranslated_in_template(source) == ["Open it", "Left in English"]
+
+
+def test_no_template_shows_text_outside_the_translation_tags():
+    found = {
+        str(path.relative_to(ROOT)): words
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for words in [_untranslated_in_template(path.read_text(encoding="utf-8"))]
+        if words
+    }
+
+    assert not found, found
