@@ -203,6 +203,14 @@ def source(supervisor, approver):
     )
 
 
+def indonesian_in_force(source, supervisor, approver, **fields):
+    """CC-CH-001-ID: the Indonesian translation of `source`, approved and in force."""
+    translation = new_procedure(
+        owner=supervisor, code="CC-CH-001-ID", language="id", translation_of=source.procedure
+    )
+    return make_effective(save(translation, **fields), approver)
+
+
 def test_a_translation_starts_as_a_copy_of_the_source_in_force(supervisor, source):
     draft = new_procedure(
         owner=supervisor, code="CC-CH-001-ID", language="id", translation_of=source.procedure
@@ -234,18 +242,7 @@ def test_translations_that_make_no_sense_are_refused(supervisor, source, case):
 def test_readers_get_the_version_in_their_language_and_can_reach_the_others(
     client, supervisor, approver, agent, source
 ):
-    translation = make_effective(
-        save(
-            new_procedure(
-                owner=supervisor,
-                code="CC-CH-001-ID",
-                language="id",
-                translation_of=source.procedure,
-            ),
-            title="Verifikasi penelepon",
-        ),
-        approver,
-    )
+    translation = indonesian_in_force(source, supervisor, approver, title="Verifikasi penelepon")
     agent.language = "id"
     agent.save()
     client.force_login(agent)
@@ -266,17 +263,7 @@ def test_readers_get_the_version_in_their_language_and_can_reach_the_others(
 def test_a_translation_whose_source_moved_on_says_so_and_is_due_on_its_owners_desk(
     client, supervisor, approver, agent, source
 ):
-    translation = make_effective(
-        save(
-            new_procedure(
-                owner=supervisor,
-                code="CC-CH-001-ID",
-                language="id",
-                translation_of=source.procedure,
-            )
-        ),
-        approver,
-    )
+    translation = indonesian_in_force(source, supervisor, approver)
     assert selectors.translations_due(supervisor) == []
     second = services.start_revision(procedure=source.procedure, author=supervisor)
     make_effective(save(second, change_summary="A new step."), approver)
@@ -405,17 +392,7 @@ def test_an_agent_reads_one_version_of_a_text_the_one_in_their_language(
     english = UserFactory(username="agent-en", role="Agent", team=team)
     agent.language, agent.team = "id", team
     agent.save()
-    translation = make_effective(
-        save(
-            new_procedure(
-                owner=supervisor,
-                code="CC-CH-001-ID",
-                language="id",
-                translation_of=source.procedure,
-            )
-        ),
-        approver,
-    )
+    translation = indonesian_in_force(source, supervisor, approver)
 
     assert [i.revision.pk for i in reading.to_read(agent)] == [translation.pk]
     assert [i.revision.pk for i in reading.to_read(english)] == [source.pk]
@@ -505,17 +482,7 @@ def test_a_translation_whose_source_was_withdrawn_says_so(
     from procedures import workflow
     from tests.factories import sign
 
-    make_effective(
-        save(
-            new_procedure(
-                owner=supervisor,
-                code="CC-CH-001-ID",
-                language="id",
-                translation_of=source.procedure,
-            )
-        ),
-        approver,
-    )
+    indonesian_in_force(source, supervisor, approver)
     workflow.request_withdrawal(procedure=source.procedure, actor=supervisor, reason="Merged.")
     sign(source, approver, meaning="APPROVED_FOR_WITHDRAWAL")
 
@@ -591,17 +558,7 @@ def test_a_translation_is_read_by_its_sources_teams_even_when_they_change(
     blue = Team.objects.create(name="Blue", supervisor=supervisor)
     green = Team.objects.create(name="Green", supervisor=supervisor)
     source.procedure.audience.set([blue])
-    translation = make_effective(
-        save(
-            new_procedure(
-                owner=supervisor,
-                code="CC-CH-001-ID",
-                language="id",
-                translation_of=source.procedure,
-            )
-        ),
-        approver,
-    )
+    translation = indonesian_in_force(source, supervisor, approver)
     indonesian = UserFactory(username="agent-id", role="Agent", team=green, language="id")
     assert reading.to_read(indonesian) == []
 

@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from procedures import feedback, services
+from procedures import services
 from procedures.models import (
     AuditEvent,
     Comment,
@@ -18,8 +18,8 @@ from procedures.models import (
     Procedure,
     Revision,
 )
-from tests.factories import make_effective, new_procedure, submit
-from tests.test_models import _reach, _refused, _table
+from tests.factories import new_procedure, submit
+from tests.test_models import _feedback, _reach, _refused, _table
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +110,7 @@ def test_a_comment_is_about_a_known_element(supervisor, approver):
 
 
 def test_feedback_is_about_a_known_element(supervisor, agent):
-    sent = feedback.send(
-        author=agent, revision=make_effective(new_procedure(owner=supervisor)), body="Unclear."
-    )
+    sent = _feedback(supervisor, agent)
     before = _table(Feedback)
 
     _refused(
@@ -125,9 +123,7 @@ def test_feedback_is_about_a_known_element(supervisor, agent):
 
 
 def test_a_reply_sets_a_known_status_or_none(supervisor, agent):
-    sent = feedback.send(
-        author=agent, revision=make_effective(new_procedure(owner=supervisor)), body="Unclear."
-    )
+    sent = _feedback(supervisor, agent)
     before = _table(FeedbackReply)
 
     _refused(
@@ -143,9 +139,7 @@ def test_a_reply_sets_a_known_status_or_none(supervisor, agent):
 
 
 def test_a_notification_is_of_a_known_kind(supervisor, agent):
-    sent = feedback.send(
-        author=agent, revision=make_effective(new_procedure(owner=supervisor)), body="Unclear."
-    )
+    sent = _feedback(supervisor, agent)
     note = Notification.objects.get(recipient=supervisor)
     before = _table(Notification)
 
