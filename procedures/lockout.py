@@ -63,10 +63,12 @@ def client_address(request) -> str | None:
     return None
 
 
-def _counting_since(user: User, now: datetime.datetime) -> datetime.datetime:
+def _counting_since(unlocks, now: datetime.datetime) -> datetime.datetime:
+    """Failures count from the start of the lockout period, or from the latest of these unlocks
+    (an account's or an address's) if it came later."""
     since = now - LOCKOUT_PERIOD
     unlocked = (
-        AccountUnlock.objects.filter(user=user, unlocked_at__gt=since)
+        unlocks.filter(unlocked_at__gt=since)
         .order_by("-unlocked_at")
         .values_list("unlocked_at", flat=True)
         .first()
@@ -87,7 +89,7 @@ def _locked_from(times: list[datetime.datetime], limit: int) -> datetime.datetim
 
 def locked_until(user: User) -> datetime.datetime | None:
     """When passwords are checked again for this account, or None if they are now."""
-    since = _counting_since(user, timezone.now())
+    since = _counting_since(AccountUnlock.objects.filter(user=user), timezone.now())
     times = _latest(
         LoginAttempt.objects.filter(user=user, attempted_at__gt=since), LOCKOUT_ATTEMPTS
     ) + _latest(SigningAttempt.objects.filter(user=user, attempted_at__gt=since), LOCKOUT_ATTEMPTS)
@@ -98,14 +100,7 @@ def address_locked_until(address: str | None) -> datetime.datetime | None:
     if not address:
         return None
     limit = settings.SOPDESK_LOGIN_ADDRESS_ATTEMPTS
-    since = timezone.now() - LOCKOUT_PERIOD
-    unlocked = (
-        AddressUnlock.objects.filter(address=address, unlocked_at__gt=since)
-        .order_by("-unlocked_at")
-        .values_list("unlocked_at", flat=True)
-        .first()
-    )
-    since = max(since, unlocked) if unlocked else since
+    since = _counting_since(AddressUnlock.objects.filter(address=address), timezone.now())
     recent = _latest(LoginAttempt.objects.filter(address=address, attempted_at__gt=since), limit)
     return _locked_from(recent, limit)
 
