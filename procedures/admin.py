@@ -454,3 +454,7 @@ class FailedSignInAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Integrations: API keys, call reasons, webhooks (registered by their own modules).
+from . import admin_integrations, admin_webhooks  # noqa: E402, F401

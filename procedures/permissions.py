@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .models import AuditEvent, Feedback, Procedure, Revision, Signature, User
+from .models import AuditEvent, Feedback, Procedure, Revision, Signature, Team, User
 
 AGENT = "Agent"
 SUPERVISOR = "Supervisor"
@@ -331,4 +331,60 @@ def can_see_feedback(user: AnyUser, feedback: Feedback) -> bool:
     """Its author and those who handle it; no other agent, whatever the URL."""
     return user.is_authenticated and (
         feedback.author_id == user.pk or can_handle_feedback(user, feedback)
+    )
+
+
+# Integrations. A system other than a browser reads through an API key: it reads the manual as
+# a person with no role would (what is or was in force, never a draft), and its scopes add
+# reading status (as a manager sees it) or acting for one agent at a time (as that agent could).
+
+
+def can_manage_integrations(user: AnyUser) -> bool:
+    """API keys and webhook subscriptions are the document controllers'."""
+    return is_document_controller(user)
+
+
+def can_map_call_reasons(user: AnyUser) -> bool:
+    """Which procedure answers which call reason is the document controllers' call."""
+    return is_document_controller(user)
+
+
+def key_reads_manual(key) -> bool:
+    return key is not None and key.is_active and (key.read_manual or key.act_for_agents)
+
+
+def key_reads_reading_status(key) -> bool:
+    return key is not None and key.is_active and key.read_reading
+
+
+def key_may_act_for(key, person: User) -> bool:
+    """A key acts only for an active agent with no other role, never for a desk user or staff:
+    it could otherwise do what only they may."""
+    return (
+        key is not None
+        and key.is_active
+        and key.act_for_agents
+        and person.is_active
+        and not person.is_staff
+        and not person.is_superuser
+        and is_agent(person)
+        and not can_use_desk(person)
+    )
+
+
+def can_see_reading_of(viewer: AnyUser, agent: User) -> bool:
+    """An agent's To-read list and acknowledgements: theirs, their supervisors' (their team's),
+    and those who follow every team."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == agent.pk:
+        return True
+    if not can_follow_reading(viewer):
+        return False
+    if sees_every_team(viewer):
+        return True
+    return (
+        is_supervisor(viewer)
+        and agent.team_id is not None
+        and Team.objects.filter(pk=agent.team_id, supervisor=viewer).exists()
     )

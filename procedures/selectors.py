@@ -8,6 +8,7 @@ act on them is permissions.py's question; this module asks nobody.
     signed off         approved or later: rendered once and stored (publishing.py)
     being written      a draft or a revision in review: not approved, watermarked
     language versions  a procedure, its source and the source's translations in force
+    for a call reason  the procedures in force mapped to a call reason, in a reader's language
 
 Statuses change only in workflow/; `publish_due` makes an approved revision effective when
 its date comes, and between two of its runs "in force" is still exact (the date decides).
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import ImportPreview, Procedure, Revision
+from .models import CallReason, ImportPreview, Procedure, Revision
 
 Status = Revision.Status
 PUBLISHED_STATUSES = (
@@ -219,3 +220,58 @@ def translations_due(owner) -> list[tuple[Procedure, Revision, Revision | None]]
         if now is not None and translated is not None and now.number > translated.number:
             due.append((translation, revision, now))
     return due
+
+
+# --- Call reasons: what the phone system or the CRM says the call is about --------------------
+
+
+def call_reason(code: str) -> CallReason | None:
+    """The call reason with this code, whatever its case."""
+    return CallReason.objects.filter(code__iexact=code.strip()).first() if code.strip() else None
+
+
+def for_call_reason(
+    reason: CallReason, language: str | None = None, at: datetime.datetime | None = None
+) -> list[Version]:
+    """The procedures in force mapped to `reason`, one per family (a procedure and its
+    translations), in `language` when the family has it in force, else the mapped procedure's
+    own, else its source's; ordered by code. Two queries however many procedures."""
+    mapped = {
+        pk: source or pk
+        for pk, source in reason.procedures.filter(withdrawn_at=None).values_list(
+            "pk", "translation_of_id"
+        )
+    }
+    sources = set(mapped.values())
+    revisions = (
+        in_force(at)
+        .filter(
+            Q(procedure_id__in=sources) | Q(procedure__translation_of_id__in=sources),
+            procedure__withdrawn_at=None,
+        )
+        .select_related("procedure__category")
+        .order_by("procedure__code")
+    )
+    families: dict[int, list[Revision]] = {}
+    for revision in revisions:
+        families.setdefault(
+            revision.procedure.translation_of_id or revision.procedure_id, []
+        ).append(revision)
+    chosen = []
+    for source_id, revisions in families.items():
+        by_procedure = {r.procedure_id: r for r in revisions}
+        revision = (
+            next((r for r in revisions if language and r.procedure.language == language), None)
+            or next(
+                (
+                    by_procedure[pk]
+                    for pk, s in mapped.items()
+                    if s == source_id and pk in by_procedure
+                ),
+                None,
+            )
+            or by_procedure.get(source_id)
+            or revisions[0]
+        )
+        chosen.append(Version(revision.procedure, revision))
+    return sorted(chosen, key=lambda v: v.procedure.code)

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Before django_tasks_db: its `db_worker` command is replaced by one that survives
     # database errors (procedures/management/commands/db_worker.py).
     "procedures",
@@ -324,6 +327,52 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# The JSON API for other systems (/api/v1/, procedures/api/): Django REST framework, described
+# by drf-spectacular's OpenAPI document, its browsable docs served from here (the sidecar).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "procedures.api.auth.ApiKeyAuthentication",
+        "procedures.api.auth.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["procedures.api.auth.Caller"],
+    "DEFAULT_THROTTLE_CLASSES": ["procedures.api.auth.PerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "procedures.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SOP Desk API",
+    "DESCRIPTION": (
+        "The procedures in force, call reasons, reading status and acknowledgements of SOP Desk, "
+        "for the center's other systems. Authenticate with an API key "
+        "(`Authorization: Bearer sopdesk_…`) or, from SOP Desk's own pages, the browser session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {},
+}
+# Sites whose pages may show the embeddable panel (/embed/…) in a frame, e.g.
+# "https://crm.example.com": sent as the panel's CSP frame-ancestors; every other page of SOP
+# Desk refuses to be framed. A CRM on another site needs SESSION_COOKIE_SAMESITE=None (and HTTPS)
+# for the agent's sign-in to reach the frame.
+SOPDESK_EMBED_ORIGINS = env_list("SOPDESK_EMBED_ORIGINS")
+SESSION_COOKIE_SAMESITE = os.environ.get("SESSION_COOKIE_SAMESITE", "Lax") or None
+if SESSION_COOKIE_SAMESITE == "None":
+    CSRF_COOKIE_SAMESITE = "None"
+# Webhooks (procedures/webhooks.py): a delivery waits at most this many seconds for an answer;
+# addresses on private, loopback or link-local networks are refused unless allowed here.
+SOPDESK_WEBHOOK_TIMEOUT = env_int("SOPDESK_WEBHOOK_TIMEOUT", 10)
+SOPDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("SOPDESK_WEBHOOK_ALLOW_PRIVATE")
 
 # Security. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_ENABLED=1.
 SESSION_COOKIE_HTTPONLY = True

@@ -18,6 +18,13 @@ from .documents import (
     code_validator,
 )
 from .feedback import Feedback, FeedbackReply, Notification
+from .integrations import (
+    ApiKey,
+    CallReason,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from .media import Attachment, DocumentImport, ImportPreview, ProcedureTemplate, RevisionImage
 from .publishing import ManualBuild, RenderCheck, Rendition
 from .records import (
@@ -34,6 +41,11 @@ from .records import (
 from .search import SearchDocument
 
 __all__ = [
+    "ApiKey",
+    "CallReason",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "ImportPreview",
     "RenderCheck",
     "AccountUnlock",

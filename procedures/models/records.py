@@ -262,6 +262,9 @@ class AuditAction(models.TextChoices):
     FEEDBACK_RECEIVED = "FEEDBACK_RECEIVED", _("Feedback received")
     FEEDBACK_ANSWERED = "FEEDBACK_ANSWERED", _("Feedback answered")
     FEEDBACK_LINKED = "FEEDBACK_LINKED", _("Feedback linked to a revision")
+    CALL_REASONS_CHANGED = "CALL_REASONS_CHANGED", _("Call reasons changed")
+    API_KEY_CREATED = "API_KEY_CREATED", _("API key created")
+    API_KEY_REVOKED = "API_KEY_REVOKED", _("API key revoked")
 
 
 class AuditEvent(models.Model):

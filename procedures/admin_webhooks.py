@@ -1,0 +1,1 @@
+"""The admin's pages for webhook subscriptions and their deliveries (document controllers)."""
