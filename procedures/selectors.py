@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import CallReason, ImportPreview, Procedure, Revision
+from .models import CallReason, ImportPreview, Measure, Procedure, Revision
 
 Status = Revision.Status
 PUBLISHED_STATUSES = (
@@ -222,6 +222,32 @@ def translations_due(owner) -> list[tuple[Procedure, Revision, Revision | None]]
     return due
 
 
+def measures_in_force(query: str = "", category: int = 0) -> QuerySet:
+    """The KPI register: every performance measure of every revision in force, by category,
+    procedure and position; `query`'s words each found in the measure, its title or its code."""
+    measures = Measure.objects.filter(revision__in=in_force()).select_related(
+        "revision__procedure__category"
+    )
+    if category:
+        measures = measures.filter(revision__procedure__category_id=category)
+    for word in query.split():
+        measures = measures.filter(
+            Q(name__icontains=word)
+            | Q(target__icontains=word)
+            | Q(method__icontains=word)
+            | Q(frequency__icontains=word)
+            | Q(revision__title__icontains=word)
+            | Q(revision__procedure__code__icontains=word)
+        )
+    return measures.order_by(
+        "revision__procedure__category__order",
+        "revision__procedure__category__name",
+        "revision__procedure__code",
+        "position",
+        "pk",
+    )
+
+
 # --- Call reasons: what the phone system or the CRM says the call is about --------------------
 
 
@@ -249,7 +275,7 @@ def for_call_reason(
             Q(procedure_id__in=sources) | Q(procedure__translation_of_id__in=sources),
             procedure__withdrawn_at=None,
         )
-        .select_related("procedure__category")
+        .select_related("procedure__category", "procedure__translation_of")
         .order_by("procedure__code")
     )
     families: dict[int, list[Revision]] = {}

@@ -7,6 +7,7 @@ from procedures.views import accounts
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("procedures.api.urls")),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path(
         "accounts/password_change/",

@@ -1,16 +1,37 @@
 """Error pages in the site's layout, with the reason in the user's terms. Their language menu
 leads back to the start page, not to the address that was refused."""
 
+import json
 import re
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpResponseServerError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
 
+def _for_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _problem(status: int, title: str, detail: str) -> HttpResponse:
+    """The API's errors that never reached it (refused by a middleware, a crash) as problem
+    details too (procedures/api/problems.py answers the rest)."""
+    slug = title.lower().replace(" ", "-")
+    body = {"type": f"https://sopdesk.invalid/problems/{slug}", "title": title, "status": status}
+    return HttpResponse(
+        json.dumps({**body, "detail": detail}),
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
 def bad_request(request, exception=None):
+    if _for_api(request):
+        return _problem(
+            400, "Invalid request", str(exception or "") or _("The request is not valid.")
+        )
     if not hasattr(request, "user"):  # refused before the session was read
         request.user = AnonymousUser()
     reason = str(exception) if exception and str(exception) else ""
@@ -20,11 +41,15 @@ def bad_request(request, exception=None):
 def server_error(request):
     """Rendered without the request's context: whatever failed (the database, a context
     processor) must not fail this page too."""
+    if _for_api(request):
+        return _problem(500, "Server error", "SOP Desk could not answer; the error is logged.")
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 def permission_denied(request, exception=None):
     reason = str(exception) if exception and str(exception) else _("You may not open this page.")
+    if _for_api(request):
+        return _problem(403, "Forbidden", reason)
     return render(request, "403.html", {"reason": reason, "language_next": "/"}, status=403)
 
 
@@ -33,6 +58,8 @@ def page_not_found(request, exception=None):
     with the code the link named."""
     from django.http import Http404
 
+    if _for_api(request):
+        return _problem(404, "Not found", _("There is nothing at this address of the API."))
     reason = ""
     if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
         reason = exception.args[0]

@@ -3,7 +3,6 @@ one table, filterable by category and searchable, and as CSV: what the manual co
 to, for the quality team."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from django.views.generic import TemplateView
 
 from .. import selectors
 from ..csv_export import csv_response
-from ..models import Category, Measure
+from ..models import Category
 from .manual import ManualMixin
 from .params import int_param
 
@@ -24,7 +23,7 @@ class KpiRegisterView(ManualMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         query = " ".join(request.GET.get("q", "").split())[:200]
         category = int_param(request.GET.get("category"), default=0)
-        measures = self.measures(query, category)
+        measures = selectors.measures_in_force(query, category)
         if request.GET.get("format") == "csv":
             return self.csv(measures)
         page = Paginator(measures, PER_PAGE).get_page(request.GET.get("page"))
@@ -37,30 +36,6 @@ class KpiRegisterView(ManualMixin, TemplateView):
                 categories=Category.objects.order_by("order", "name"),
                 filters=urlencode({k: v for k, v in filters.items() if v}),
             )
-        )
-
-    @staticmethod
-    def measures(query: str, category: int):
-        measures = Measure.objects.filter(revision__in=selectors.in_force()).select_related(
-            "revision__procedure__category"
-        )
-        if category:
-            measures = measures.filter(revision__procedure__category_id=category)
-        for word in query.split():
-            measures = measures.filter(
-                Q(name__icontains=word)
-                | Q(target__icontains=word)
-                | Q(method__icontains=word)
-                | Q(frequency__icontains=word)
-                | Q(revision__title__icontains=word)
-                | Q(revision__procedure__code__icontains=word)
-            )
-        return measures.order_by(
-            "revision__procedure__category__order",
-            "revision__procedure__category__name",
-            "revision__procedure__code",
-            "position",
-            "pk",
         )
 
     @staticmethod
