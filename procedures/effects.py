@@ -6,7 +6,7 @@ The workflow's transaction holds the status change, its audit event and what mus
 with it (the history, the procedure's dates). Everything here runs after the commit, so a
 slow step holds no lock and a failing one cannot undo the act: in the request (cheap and
 idempotent: search index, in-app notifications, closing feedback) or as background tasks
-(tasks.py: rendering, stamping, the manual PDF). E-mail goes after the commit too
+(tasks.py: rendering, stamping, the manual PDF, webhooks). E-mail goes after the commit too
 (notifications.py). Each step lives in the module that owns it; this module only orders them.
 
     submitted         render check of the submitted content; the approvers are told
@@ -15,8 +15,9 @@ idempotent: search index, in-app notifications, closing feedback) or as backgrou
     approved          render and store the HTML and PDF; the author is told
     took_effect       search index; stamp the revision replaced; rebuild the manual PDF;
                       the author is told; agents get it on their To-read list;
-                      feedback the revision answered is done
-    withdrawn         stamp it; rebuild the manual PDF; the author is told
+                      feedback the revision answered is done; integrations' webhooks
+    withdrawn         stamp it; rebuild the manual PDF; the author is told;
+                      integrations' webhooks
 """
 
 from functools import partial
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import feedback, notifications, reading, search, tasks
-from .models import Revision, User
+from .models import Revision, User, WebhookEvent
 from .notifications import later
 
 
@@ -75,6 +76,7 @@ def took_effect(revision: Revision, replaced: Revision | None) -> None:
     if replaced is not None:
         _after_commit(tasks.stamp_superseded.enqueue, replaced.pk)
     tasks.queue_manual_build()
+    tasks.queue_webhooks(event=WebhookEvent.REVISION_IN_FORCE, revision=revision)
     _after_commit(_announce, revision.pk)
 
 
@@ -91,6 +93,7 @@ def _announce(revision_id: int) -> None:
 def withdrawn(revision: Revision) -> None:
     _after_commit(tasks.stamp_superseded.enqueue, revision.pk)
     tasks.queue_manual_build()
+    tasks.queue_webhooks(event=WebhookEvent.PROCEDURE_WITHDRAWN, revision=revision)
     procedure = revision.procedure
     _after_commit(
         notifications.revision_changed,

@@ -8,7 +8,7 @@ from functools import partial
 from django.db import transaction
 from django_tasks import task
 
-from . import manual_pdf, publishing, render_checks
+from . import manual_pdf, publishing, render_checks, webhooks
 from .models import ManualBuild, Revision
 
 
@@ -31,6 +31,16 @@ def build_manual(build_id: int) -> int:
 
 
 @task()
+def deliver_webhook(delivery_id: int) -> str:
+    """One attempt at a webhook delivery, if it is due; a failure is tried again at its next
+    attempt (by `manage.py retry_webhooks` where the backend cannot run a task later)."""
+    outcome = webhooks.deliver(delivery_id)
+    if outcome.retry_at is not None and deliver_webhook.get_backend().supports_defer:
+        deliver_webhook.using(run_after=outcome.retry_at).enqueue(delivery_id)
+    return outcome.status
+
+
+@task()
 def check_render(check_id: int) -> str:
     """Render a revision as it is now, to know it can be printed (and keep its draft PDF)."""
     return render_checks.run(check_id)
@@ -50,3 +60,18 @@ def queue_manual_build() -> ManualBuild:
     if queued:
         transaction.on_commit(partial(build_manual.enqueue, build.pk))
     return build
+
+
+def queue_webhooks(*, event: str, revision: Revision) -> None:
+    """The event's deliveries are recorded now (webhooks.py), in the act's transaction, and
+    handed to the worker once it commits."""
+    for delivery in webhooks.record(event=event, revision=revision):
+        transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
+
+
+def send_webhooks_again(delivery_ids: list[int]) -> list[int]:
+    """Failed or given-up deliveries are due again now, and handed to the worker."""
+    again = webhooks.send_again(delivery_ids)
+    for delivery_id in again:
+        transaction.on_commit(partial(deliver_webhook.enqueue, delivery_id))
+    return again
