@@ -479,6 +479,21 @@ class WithdrawalForm(forms.Form):
         )
 
 
+class CallReasonsForm(forms.Form):
+    """The call reasons a procedure answers; integrations.parse_reason_codes reads the codes."""
+
+    codes = forms.CharField(
+        label=_("Call reason codes"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocapitalize": "off"}),
+        help_text=_(
+            "Codes from the CRM, the ACD or the IVR, separated by commas or one per line, e.g. "
+            "REFUND, queue:billing-hu. Leave empty to link none."
+        ),
+    )
+
+
 class FeedbackForm(forms.Form):
     """What an agent tells the owner. The step list is the revision's, numbered as on the page."""
 

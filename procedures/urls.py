@@ -4,6 +4,7 @@ from .views import (
     audit,
     authoring,
     desk,
+    embed,
     feedback,
     files,
     importing,
@@ -38,6 +39,7 @@ desk_patterns = [
     ),
     path("<str:code>/", desk.ProcedureDetailView.as_view(), name="procedure"),
     path("<str:code>/new-revision/", desk.StartRevisionView.as_view(), name="start_revision"),
+    path("<str:code>/call-reasons/", desk.CallReasonsView.as_view(), name="call_reasons"),
     path("<str:code>/compare/", desk.CompareView.as_view(), name="compare"),
     path("<str:code>/history/", audit.ProcedureHistoryView.as_view(), name="history"),
     path("<str:code>/withdraw/", review.RequestWithdrawalView.as_view(), name="withdraw"),
@@ -72,6 +74,7 @@ manual_patterns = [
     path("to-read/", reading.ToReadView.as_view(), name="to_read"),
     path("feedback/", feedback.MyFeedbackView.as_view(), name="my_feedback"),
     path("feedback/<int:pk>/", feedback.MyFeedbackDetailView.as_view(), name="feedback_detail"),
+    path("for/<str:reason>/", embed.ManualForReasonView.as_view(), name="for_reason"),
     path("<str:code>.pdf", manual.ProcedurePdfView.as_view(), name="procedure_pdf"),
     path("<str:code>/", manual.ProcedureView.as_view(), name="procedure"),
     path("<str:code>/rev/<int:number>.pdf", manual.ProcedurePdfView.as_view(), name="revision_pdf"),
@@ -102,4 +105,12 @@ urlpatterns = [
         name="notification_open",
     ),
     path("manual/", include((manual_patterns, "manual"))),
+    # The panel for a CRM's side panel or iframe: the only pages other sites may frame.
+    path("embed/for/<str:reason>/", embed.EmbedForReasonView.as_view(), name="embed_for_reason"),
+    path("embed/<str:code>/", embed.EmbedView.as_view(), name="embed"),
+    path(
+        "embed/<str:code>/rev/<int:number>/acknowledge/",
+        embed.EmbedAcknowledgeView.as_view(),
+        name="embed_acknowledge",
+    ),
 ]

@@ -15,6 +15,7 @@ from django.views.generic import FormView, TemplateView, View
 from .. import (
     audit,
     feedback,
+    integrations,
     manual_pdf,
     permissions,
     render_checks,
@@ -26,7 +27,7 @@ from .. import (
 from ..content import snapshot_of, template_content
 from ..diff import compare
 from ..document_data import gather
-from ..forms import ProcedureCreateForm, WithdrawalForm
+from ..forms import CallReasonsForm, ProcedureCreateForm, WithdrawalForm
 from ..models import (
     Category,
     Feedback,
@@ -201,6 +202,11 @@ class ProcedureDetailView(ProcedureMixin, TemplateView):
         )
         if can_withdraw and "withdrawal_form" not in kwargs:
             kwargs["withdrawal_form"] = WithdrawalForm(procedure=self.procedure)
+        call_reasons = sorted(self.procedure.call_reasons.all(), key=lambda r: r.code.lower())
+        if permissions.can_map_call_reasons(user) and "call_reasons_form" not in kwargs:
+            kwargs["call_reasons_form"] = CallReasonsForm(
+                initial={"codes": "\n".join(r.code for r in call_reasons)}
+            )
         return super().get_context_data(
             revisions=revisions,
             effective=effective,
@@ -216,8 +222,51 @@ class ProcedureDetailView(ProcedureMixin, TemplateView):
             translations=list(self.procedure.translations.order_by("language")),
             translated=revisions[0].source_revision if revisions else None,
             source_now=selectors.source_moved_on(revisions[0]) if revisions else None,
+            call_reasons=call_reasons,
             **kwargs,
         )
+
+
+class CallReasonsView(ProcedureDetailView):
+    """POST only: the call reasons the procedure answers, as the document controller typed them."""
+
+    http_method_names = ["post"]
+
+    def check_permission(self, user) -> None:
+        super().check_permission(user)
+        if not permissions.can_map_call_reasons(user):
+            raise PermissionDenied(_("Only a document controller maps call reasons to procedures."))
+
+    def post(self, request, *args, **kwargs):
+        form = CallReasonsForm(request.POST)
+        if form.is_valid():
+            try:
+                codes = integrations.parse_reason_codes(form.cleaned_data["codes"])
+                reasons = integrations.set_call_reasons(
+                    procedure=self.procedure, codes=codes, actor=request.user
+                )
+            except integrations.IntegrationRefused as refusal:
+                form.add_error("codes", refusal.message)
+            else:
+                if reasons:
+                    messages.success(
+                        request,
+                        _("%(code)s is linked to these call reasons: %(codes)s.")
+                        % {
+                            "code": self.procedure.code,
+                            "codes": ", ".join(r.code for r in reasons),
+                        },
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("%(code)s is linked to no call reason.") % {"code": self.procedure.code},
+                    )
+                return redirect(self.procedure.get_absolute_url() + "#call-reasons")
+        messages.error(
+            request, _("The call reasons were not saved: please correct what is marked.")
+        )
+        return self.render_to_response(self.get_context_data(call_reasons_form=form), status=400)
 
 
 class RevisionDetailView(RevisionMixin, TemplateView):

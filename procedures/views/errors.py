@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 
 def _for_api(request) -> bool:
-    return request.path.startswith("/api/")
+    return getattr(request, "path", "").startswith("/api/")
 
 
 def _problem(status: int, title: str, detail: str) -> HttpResponse:
