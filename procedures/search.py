@@ -243,9 +243,9 @@ def _marked(text: str) -> SafeString:
 
 
 def _revisions(ids: list[int]) -> dict[int, Revision]:
-    return Revision.objects.select_related("procedure__category", "procedure__translation_of").in_bulk(
-        ids
-    )
+    return Revision.objects.select_related(
+        "procedure__category", "procedure__translation_of"
+    ).in_bulk(ids)
 
 
 class PostgresBackend(Backend):
