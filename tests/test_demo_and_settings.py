@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from procedures import reading, selectors
 from procedures.content import steps_of
-from procedures.models import Feedback, Procedure, Team, User
+from procedures.models import CallReason, Feedback, Procedure, Team, User
 from procedures.steps import validate_steps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,9 @@ def test_seed_demo_builds_a_realistic_manual_and_can_run_twice(db):
     assert set(User.objects.values_list("username", flat=True)) == usernames
     assert User.objects.get(username="supervisor").check_password("sopdesk-demo")
     assert all(u.get_full_name() for u in User.objects.all())
+    complaint = selectors.for_call_reason(selectors.call_reason("complaint"))
+    assert [v.procedure.code for v in complaint] == ["CC-CH-004"]
+    assert CallReason.objects.count() == 5  # the second run added none
 
 
 def test_seed_demo_shows_every_reading_and_feedback_state(db):

@@ -21,6 +21,7 @@ from procedures import feedback, files, review_rules, selectors, services, workf
 from procedures.content import measures_of, steps_of
 from procedures.models import (
     ApprovalRule,
+    CallReason,
     Category,
     Feedback,
     Procedure,
@@ -33,6 +34,15 @@ from procedures.steps import StepData
 
 from ._demo_manual import CATEGORIES, LIFECYCLE, PROCEDURES, REVIEW, REVISIONS, USERS
 from ._demo_media import crm_screenshot, disposition_csv
+
+# The phone system's call reasons and IVR queues, mapped to the procedures that answer them.
+CALL_REASONS = (
+    ("COMPLAINT", "Customer complaint", ("CC-CH-004",)),
+    ("ESCALATION", "Caller asks for a team leader", ("CC-CH-003", "CC-CH-004")),
+    ("ID_CHECK", "Account change: verify the caller first", ("CC-CH-005",)),
+    ("queue:general", "Inbound general queue", ("CC-CH-001",)),
+    ("OUTAGE", "Telephony or CRM down", ("CC-IT-001",)),
+)
 
 DEMO_PASSWORD = "sopdesk-demo"  # noqa: S105 - documented in the README, demo only
 # Quality monitoring procedures need two managers' approval (an approval rule in the demo).
@@ -83,12 +93,22 @@ class Command(BaseCommand):
             created += 1
         self._teams()
         self._feedback()
+        self._call_reasons()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(self.users)} users (password {DEMO_PASSWORD!r}), "
                 f"{created} procedures created, {Procedure.objects.count()} in all."
             )
         )
+
+    def _call_reasons(self) -> None:
+        """What the phone system says a call is about, and the procedures that answer it
+        (/embed/for/COMPLAINT/, /api/v1/lookup/?reason=COMPLAINT)."""
+        for code, description, procedures in CALL_REASONS:
+            reason, _created = CallReason.objects.get_or_create(
+                code=code, defaults={"description": description}
+            )
+            reason.procedures.add(*Procedure.objects.filter(code__in=procedures))
 
     def _teams(self) -> None:
         """Two teams of two agents. Between them, every reading state: confirmed, outstanding,
