@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .documents import Procedure
 
@@ -169,7 +170,7 @@ class WebhookDelivery(models.Model):
     """One event sent (or to be sent) to one subscription, with what happened at each attempt."""
 
     class Status(models.TextChoices):
-        PENDING = "PENDING", _("Waiting")
+        PENDING = "PENDING", pgettext_lazy("delivery status", "Waiting")
         DELIVERED = "DELIVERED", _("Delivered")
         FAILED = "FAILED", _("Failed, will retry")
         GAVE_UP = "GAVE_UP", _("Failed, gave up")
