@@ -5,6 +5,7 @@ hash is stored; revoking is an action, never a deletion (the audit trail names t
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import integrations, permissions
 from .models import ApiKey, CallReason
@@ -18,7 +19,8 @@ class ApiKeyForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(f) for f in ("read_manual", "read_reading", "act_for_agents")):
-            raise forms.ValidationError(_("Choose at least one scope: what may this key do?"))
+            # on a field, so that the database's own check is not reported a second time
+            self.add_error("read_manual", _("Choose at least one scope: what may this key do?"))
         return cleaned
 
 
@@ -93,7 +95,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 integrations.revoke_key(key=key, actor=request.user)
                 count += 1
         messages.success(
-            request, _("%(count)d keys revoked: they are refused from now on.") % {"count": count}
+            request,
+            ngettext(
+                "%(count)d key revoked: it is refused from now on.",
+                "%(count)d keys revoked: they are refused from now on.",
+                count,
+            )
+            % {"count": count},
         )
 
     def has_module_permission(self, request) -> bool:

@@ -4,10 +4,11 @@ reason" are in selectors.py; who may do what, in permissions.py."""
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from .models import ApiKey, AuditEvent, CallReason, Procedure, User, WebhookSubs
 from .models.integrations import reason_code_validator
 
 KEY_PREFIX = "sopdesk_"
+_PREFIX = re.compile(r"[0-9a-f]{8}")
 # A key's last use is written at most this often: a busy integration does not write per request.
 LAST_USED_EVERY = 60
 
@@ -87,7 +89,9 @@ def key_for(raw: str) -> ApiKey | None:
     if not raw.startswith(KEY_PREFIX):
         return None
     prefix = raw[len(KEY_PREFIX) :].split("_", 1)[0]
-    key = ApiKey.objects.filter(prefix=prefix, revoked_at=None).first() if prefix else None
+    if not _PREFIX.fullmatch(prefix):  # what new_key_material makes; nothing else is looked up
+        return None
+    key = ApiKey.objects.filter(prefix=prefix, revoked_at=None).first()
     if key is None or not hmac.compare_digest(key.key_hash, _hash(raw)):
         return None
     now = timezone.now()
@@ -156,7 +160,11 @@ def set_call_reasons(*, procedure: Procedure, codes: list[str], actor: User) -> 
     for code in codes:
         reason = CallReason.objects.filter(code__iexact=code).first()
         if reason is None:
-            reason = CallReason.objects.create(code=code)
+            try:
+                with transaction.atomic():  # another controller may create it at the same time
+                    reason = CallReason.objects.create(code=code)
+            except IntegrityError:
+                reason = CallReason.objects.get(code__iexact=code)
         reasons.append(reason)
     after = sorted((r.code for r in reasons), key=str.lower)
     if before == after:

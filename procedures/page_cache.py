@@ -37,7 +37,7 @@ PAGE_SECONDS = 300
 # and the time go, and run as plain SQL afterwards: compiling its eight subqueries cost more
 # than everything else a kept page does.
 _SOMEONE = -7_000_000_007
-_SOMETIME = datetime.datetime(1901, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
+_SOMETIME = freshness.SOMETIME
 
 
 @functools.cache
@@ -95,10 +95,9 @@ def state(user: User) -> str:
     their feedback (how much, the newest reply or status change, what revisions answer it),
     and freshness's two facts about the manual."""
     sql, params = _state_sql()
-    now = timezone.now()
-    adapt = connection.ops.adapt_datetimefield_value  # how the ORM passed the stand-in time
-    times = {_SOMETIME: now, adapt(_SOMETIME): adapt(now)}
-    params = tuple(user.pk if value == _SOMEONE else times.get(value, value) for value in params)
+    params = freshness.at_now(
+        tuple(user.pk if value == _SOMEONE else value for value in params), timezone.now()
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

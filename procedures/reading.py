@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -174,6 +174,17 @@ def teams_for(user: User) -> QuerySet:
     if permissions.is_supervisor(user):
         return teams.filter(supervisor=user)
     return teams.none()
+
+
+def with_agent_counts(teams: QuerySet) -> QuerySet:
+    """The teams, each with `agent_count`: its active agents (one query for all)."""
+    return teams.annotate(
+        agent_count=Count(
+            "members",
+            filter=Q(members__groups__name=permissions.AGENT, members__is_active=True),
+            distinct=True,
+        )
+    )
 
 
 @dataclass

@@ -17,7 +17,7 @@ its date comes, and between two of its runs "in force" is still exact (the date 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import CallReason, ImportPreview, Measure, Procedure, Revision
@@ -222,6 +222,11 @@ def translations_due(owner) -> list[tuple[Procedure, Revision, Revision | None]]
     return due
 
 
+def withdrawn() -> QuerySet:
+    """Procedures taken out of the manual, newest withdrawal first."""
+    return Procedure.objects.exclude(withdrawn_at=None).order_by("-withdrawn_at", "code")
+
+
 def measures_in_force(query: str = "", category: int = 0) -> QuerySet:
     """The KPI register: every performance measure of every revision in force, by category,
     procedure and position; `query`'s words each found in the measure, its title or its code."""
@@ -254,6 +259,20 @@ def measures_in_force(query: str = "", category: int = 0) -> QuerySet:
 def call_reason(code: str) -> CallReason | None:
     """The call reason with this code, whatever its case."""
     return CallReason.objects.filter(code__iexact=code.strip()).first() if code.strip() else None
+
+
+def call_reasons_in_force() -> QuerySet:
+    """Every call reason by code, each with `in_force`: its procedures that are in force (by
+    code). Two queries."""
+    return CallReason.objects.prefetch_related(
+        Prefetch(
+            "procedures",
+            queryset=Procedure.objects.filter(
+                pk__in=in_force().values("procedure_id"), withdrawn_at=None
+            ).order_by("code"),
+            to_attr="in_force",
+        )
+    ).order_by("code", "pk")
 
 
 def for_call_reason(

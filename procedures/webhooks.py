@@ -169,10 +169,13 @@ class Target:
 
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    unspecified = ip.is_unspecified
-    return ip.is_global and not unspecified and not any(getattr(ip, n) for n in NOT_PUBLIC)
+    if isinstance(ip, ipaddress.IPv6Address):
+        # an IPv4 address inside an IPv6 one (mapped, 6to4, Teredo's client) must be public too
+        inner = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if any(v4 is not None and not _is_public(str(v4)) for v4 in inner):
+            return False
+        ip = ip.ipv4_mapped or ip
+    return ip.is_global and not ip.is_unspecified and not any(getattr(ip, n) for n in NOT_PUBLIC)
 
 
 def target(url: str) -> Target:

@@ -284,7 +284,9 @@ def test_team_reading_status_by_scope(keys, agent, manual, team, who, expected):
 
     assert teams.status_code == expected and one.status_code in (expected, 404)
     if expected == 200:
-        assert teams.json()[0]["outstanding"] == 1
+        assert teams.json()[0]["agents"] == 1
+        assert teams.json()[0]["reading_url"].endswith(f"/api/v1/teams/{team.pk}/reading/")
+        assert one.json()["outstanding"] == 1
         assert one.json()["by_agent"][0]["username"] == "agent"
 
 
@@ -473,3 +475,117 @@ def test_the_docs_are_served_from_sop_desk_itself(client):
     page = client.get("/api/v1/docs/").content.decode()
 
     assert "swagger-ui" in page and "cdn" not in page.lower()
+
+
+def test_call_reasons_list_only_procedures_in_force(keys, manual, controller):
+    integrations.set_call_reasons(
+        procedure=manual["E"].procedure, codes=["REFUND"], actor=controller
+    )
+    for state in ("D", "W"):
+        integrations.set_call_reasons(
+            procedure=manual[state].procedure, codes=["REFUND", "SECRET"], actor=controller
+        )
+
+    body = api(keys["manual"]).get("/api/v1/call-reasons/").json()
+
+    assert {r["code"]: r["procedures"] for r in body["results"]} == {
+        "REFUND": ["CC-E"],
+        "SECRET": [],
+    }
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer sopdesk_\x00x_y", "Bearer sopdesk_ZZZZZZZZ_x", "Bearer sopdesk__", "Bearer"]
+)
+def test_a_malformed_key_is_refused_without_looking_it_up(db, header):
+    client = Client()
+    client.defaults["HTTP_AUTHORIZATION"] = header
+
+    response = client.get("/api/v1/procedures/")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("tag", ["W/{etag}", "*", '"other", {etag}'])
+def test_a_weak_a_star_or_a_listed_etag_gets_304(controller, manual, tag):
+    client = api(key(controller, read_manual=True))
+    etag = client.get("/api/v1/procedures/CC-E/")["ETag"]
+
+    response = client.get("/api/v1/procedures/CC-E/", HTTP_IF_NONE_MATCH=tag.format(etag=etag))
+
+    assert response.status_code == 304
+
+
+def test_a_kept_answer_changes_as_soon_as_a_new_revision_is_in_force(
+    controller, manual, supervisor, approver
+):
+    client = api(key(controller, read_manual=True))
+    first = client.get("/api/v1/procedures/CC-E/")
+
+    draft = workflow_start_revision(manual["E"], supervisor)
+    make_effective(
+        save(
+            draft,
+            step_format="FLOWCHART",
+            steps=FLOW,
+            title="Refunds, new",
+            change_summary="A new title.",
+        ),
+        approver,
+    )
+
+    again = client.get("/api/v1/procedures/CC-E/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again.json()["revision"] == 2
+    assert again.json()["title"] == "Refunds, new"
+
+
+def workflow_start_revision(revision, owner):
+    from procedures import services
+
+    return services.start_revision(procedure=revision.procedure, author=owner)
+
+
+def test_the_teams_list_costs_the_same_queries_for_many_teams(
+    keys, manual, django_assert_max_num_queries
+):
+    client = api(keys["reading"])
+    client.get("/api/v1/teams/")
+    for n in range(8):
+        lead = UserFactory(username=f"lead{n}", role="Supervisor")
+        team = Team.objects.create(name=f"Team {n}", supervisor=lead)
+        for a in range(3):
+            UserFactory(username=f"t{n}a{a}", role="Agent", team=team)
+
+    with django_assert_max_num_queries(4):
+        response = client.get("/api/v1/teams/")
+
+    assert len(response.json()) == 9 and {t["agents"] for t in response.json()} == {1, 3}
+
+
+def test_withdrawn_procedures_are_listed_for_systems_that_poll(keys, manual):
+    client = api(keys["manual"])
+
+    body = client.get("/api/v1/withdrawn/").json()
+    none_since = client.get("/api/v1/withdrawn/", {"changed_since": "2999-01-01T00:00:00Z"}).json()
+
+    assert [(p["code"], p["reason"]) for p in body["results"]] == [("CC-W", "Old.")]
+    assert none_since["count"] == 0
+    assert api(keys["reading"]).get("/api/v1/withdrawn/").status_code == 403
+
+
+def test_lookup_refuses_a_language_sop_desk_does_not_speak(keys, manual):
+    CallReason.objects.create(code="REFUND").procedures.add(manual["E"].procedure)
+
+    response = api(keys["manual"]).get("/api/v1/lookup/", {"reason": "REFUND", "language": "xx"})
+
+    assert response.status_code == 400 and "language" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("address", ["/api/v1/search/?q=a%00b", "/api/v1/lookup/?reason=%00"])
+def test_a_nul_in_the_query_is_a_problem_400_not_an_html_page(keys, address):
+    response = api(keys["manual"]).get(address)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["title"] == "The request is not valid"

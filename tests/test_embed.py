@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from procedures import integrations, workflow
-from procedures.models import Acknowledgement, AuditEvent, CallReason
+from procedures import integrations, selectors, services, workflow
+from procedures.models import Acknowledgement, AuditEvent, CallReason, Procedure
 from procedures.steps import StepData
 from tests.factories import UserFactory, make_effective, new_procedure, save, sign
 
@@ -290,18 +290,34 @@ def test_the_panel_costs_a_few_queries_however_long_the_procedure(
     long_steps = [StepData(f"s{i}", f"Step number {i}.", role="Agent") for i in range(40)]
     in_force(supervisor, "CC-RF-005", step_format="SIMPLE", steps=long_steps)
     client.force_login(agent)
-    client.get("/embed/CC-RF-001/")  # the session is read; the document rendered once
-    client.get("/embed/CC-RF-005/")
+    for url in ("/embed/CC-RF-001/", "/embed/CC-RF-005/", "/embed/for/REFUND/"):
+        client.get(url)  # the session read, the CSRF cookie set, each document rendered once
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):  # built for this person (or kept already)
         short = client.get("/embed/CC-RF-001/")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         long = client.get("/embed/CC-RF-005/")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         by_reason = client.get("/embed/for/REFUND/")
+    with django_assert_max_num_queries(4):  # kept: the session, the person, their roles and state
+        again = client.get("/embed/CC-RF-005/")
+    with django_assert_max_num_queries(4):
+        client.get("/embed/for/REFUND/")
 
     assert short.status_code == long.status_code == by_reason.status_code == 200
-    assert "Step number 39." in page(long)
+    assert "Step number 39." in page(long) and page(again) == page(long)
+
+
+def test_a_kept_panel_shows_an_acknowledgement_at_once(client, agent, refund):
+    client.force_login(agent)
+    client.get("/embed/CC-RF-001/")
+    before = page(client.get("/embed/CC-RF-001/"))
+    assert "I have read and understood" in before
+    revision = selectors.revision_in_force(Procedure.objects.get(code="CC-RF-001"))
+
+    services.acknowledge(agent=agent, revision=revision)
+
+    assert "I have read and understood" not in page(client.get("/embed/CC-RF-001/"))
 
 
 # --- the manual by call reason -----------------------------------------------------------------
@@ -433,3 +449,18 @@ def test_the_panels_pages_are_valid_html(client, agent, supervisor, refund, tmp_
     )
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_panel_form_refused_by_the_csrf_check_says_so_in_the_panel(agent, refund, settings):
+    from django.test import Client
+
+    settings.SOPDESK_EMBED_ORIGINS = ["https://crm.example.com"]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+
+    response = client.post("/embed/CC-RF-001/rev/1/acknowledge/", {"next": "/embed/CC-RF-001/"})
+
+    assert response.status_code == 403 and "nothing was recorded" in page(response)
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors 'self' https://crm.example.com" in response["Content-Security-Policy"]
+    assert not Acknowledgement.objects.exists()

@@ -287,6 +287,8 @@ def test_a_private_address_is_refused_when_the_setting_is_off(
         "http://[::ffff:192.168.0.1]/hook",
         "http://0.0.0.0/hook",
         "http://2130706433/hook",
+        "http://[2002:7f00:1::]/hook",  # 6to4 around 127.0.0.1
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo around 127.0.0.1
     ],
 )
 def test_private_loopback_and_link_local_addresses_are_refused(url, settings):

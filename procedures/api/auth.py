@@ -115,7 +115,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": (
                 "An API key created by the document controller in SOP Desk's admin "
-                "(Integrations → API keys), shown once: `Authorization: Bearer sopdesk_…`."
+                "(Procedures → API keys), shown once: `Authorization: Bearer sopdesk_…`."
             ),
         }
 

@@ -1,4 +1,4 @@
-"""A revision of the manual as the API gives it: the eight elements as sanitized HTML and as
+"""A revision of the manual as the API gives it, and the answer of a procedure read: the eight elements as sanitized HTML and as
 plain text, steps with their numbers and branches, measures, training, signatures with their
 validity, attached forms. Built from `document_data.gather` (the same data as the PDF) and kept
 in the cache while nothing it shows can change; a revision that was in force never changes."""
@@ -8,9 +8,13 @@ import html
 import json
 
 from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.html import strip_tags
+from rest_framework.renderers import JSONRenderer
+from rest_framework.reverse import reverse as api_reverse
 
+from .. import freshness, selectors
 from ..document_data import DocumentData, gather
 from ..models import Procedure, Revision
 from ..rendering.markdown import render_markdown
@@ -159,3 +163,63 @@ def representation(
         cached = (body, etag)
         cache.set(key, cached, CACHE_SECONDS)
     return cached
+
+
+ANSWER_SECONDS = 300
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110's weak comparison: `*`, or the tag with or without W/."""
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def kept(request, *parts, build) -> HttpResponse:
+    """A procedure read's answer and its ETag, kept while the manual's state is the same (every
+    change of status, signature or translation moves it; freshness.py): it holds nothing of the
+    caller's, so one answer serves every caller who may read the manual. A 304 when the caller
+    has it already."""
+    raw = "|".join(
+        str(part)
+        for part in (*parts, request.get_host(), request.is_secure(), freshness.manual_state())
+    )
+    key = "sopdesk:api-answer:" + hashlib.sha256(raw.encode()).hexdigest()
+    stored = cache.get(key)
+    if stored is None:
+        body, etag = build()  # refusals (404, 410) are raised, never kept
+        stored = (JSONRenderer().render(body), etag)
+        cache.set(key, stored, ANSWER_SECONDS)
+    content, etag = stored
+    if _matches(request.headers.get("If-None-Match", ""), etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(content, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _translations(request, procedure, versions) -> list[dict]:
+    return [
+        {
+            "code": v.procedure.code,
+            "language": v.procedure.language,
+            "title": v.revision.title,
+            "revision": v.revision.number,
+            "api_url": api_reverse(
+                "api:procedure", kwargs={"code": v.procedure.code}, request=request
+            ),
+        }
+        for v in versions
+        if v.procedure.pk != procedure.pk
+    ]
+
+
+def answer(request, procedure, revision, current) -> tuple[dict, str]:
+    body, etag = representation(procedure, revision, current, request)
+    versions = selectors.language_versions(procedure) if current else []
+    translations = _translations(request, procedure, versions)
+    if translations:
+        digest = hashlib.sha256(f"{etag}{translations}".encode()).hexdigest()[:32]
+        etag = f'"{digest}"'
+    return {**body, "translations": translations}, etag

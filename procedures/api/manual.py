@@ -2,9 +2,9 @@
 call reasons and the lookup of a call's procedure. Reads only what the caller may read on the
 web (access.reader), through the selectors and search the manual's pages use."""
 
-import hashlib
 import html
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
@@ -20,12 +20,12 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from .. import notifications, search, selectors
-from ..models import CallReason, Procedure
+from ..models import Procedure
 from ..models.documents import site_language
 from . import serializers as s
 from .access import is_integration, reader
 from .common import AGENT, ERRORS, PAGE_PARAMETERS, Pages, number_param, paginated, problems
-from .documents import representation
+from .documents import answer, kept
 from .problems import Gone
 
 
@@ -82,6 +82,47 @@ class ProceduresView(APIView):
         return pages.get_paginated_response([summary(request, r) for r in page])
 
 
+class WithdrawnView(APIView):
+    @extend_schema(
+        operation_id="withdrawn_list",
+        summary="Procedures withdrawn",
+        description=(
+            "Procedures taken out of the manual, newest first, with what replaces them: what a "
+            "system that polls the list of procedures in force needs to remove its copies."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "changed_since",
+                str,
+                description="ISO 8601 date-time: only procedures withdrawn since then.",
+            ),
+            *PAGE_PARAMETERS,
+        ],
+        responses={200: paginated(s.WithdrawnSerializer, "WithdrawnPage"), **ERRORS},
+    )
+    def get(self, request):
+        reader(request)
+        procedures = selectors.withdrawn().select_related("replaced_by")
+        since = request.query_params.get("changed_since", "")
+        if since:
+            procedures = procedures.filter(withdrawn_at__gte=_datetime(since))
+        pages = Pages()
+        page = pages.paginate_queryset(procedures, request, view=self)
+        return pages.get_paginated_response(
+            [
+                {
+                    "code": p.code,
+                    "language": p.language,
+                    "withdrawn_at": p.withdrawn_at,
+                    "reason": p.withdrawal_reason,
+                    "replaced_by": p.replaced_by.code if p.replaced_by_id else None,
+                    "manual_url": request.build_absolute_uri(f"/manual/{p.code}/"),
+                }
+                for p in page
+            ]
+        )
+
+
 def _datetime(text: str):
     try:
         moment = parse_datetime(text.strip().replace(" ", "+"))
@@ -107,40 +148,6 @@ def _procedure(code: str) -> Procedure:
     return procedure
 
 
-def _conditional(request, body: dict, etag: str) -> Response:
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = Response(status=304)
-    else:
-        response = Response(body)
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def _translations(request, procedure, versions) -> list[dict]:
-    return [
-        {
-            "code": v.procedure.code,
-            "language": v.procedure.language,
-            "title": v.revision.title,
-            "revision": v.revision.number,
-            "api_url": reverse("api:procedure", kwargs={"code": v.procedure.code}, request=request),
-        }
-        for v in versions
-        if v.procedure.pk != procedure.pk
-    ]
-
-
-def _answer(request, procedure, revision, current) -> Response:
-    body, etag = representation(procedure, revision, current, request)
-    versions = selectors.language_versions(procedure) if current else []
-    translations = _translations(request, procedure, versions)
-    if translations:
-        digest = hashlib.sha256(f"{etag}{translations}".encode()).hexdigest()[:32]
-        etag = f'"{digest}"'
-    return _conditional(request, {**body, "translations": translations}, etag)
-
-
 REVISION_RESPONSES = {
     200: s.RevisionSerializer,
     304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)."),
@@ -164,13 +171,17 @@ class ProcedureView(APIView):
     )
     def get(self, request, code):
         reader(request)
+        return kept(request, "in force", code.upper(), build=lambda: self.build(request, code))
+
+    @staticmethod
+    def build(request, code) -> tuple[dict, str]:
         procedure = _procedure(code)
         current = selectors.revision_in_force(procedure)
         if current is None:
             if procedure.withdrawn_at:
                 raise Gone(_("%(code)s was withdrawn.") % {"code": procedure.code})
             raise exceptions.NotFound(_("%(code)s is not in force yet.") % {"code": procedure.code})
-        return _answer(request, procedure, current, current)
+        return answer(request, procedure, current, current)
 
 
 class RevisionView(APIView):
@@ -187,6 +198,16 @@ class RevisionView(APIView):
     )
     def get(self, request, code, number):
         reader(request)
+        return kept(
+            request,
+            "revision",
+            code.upper(),
+            number,
+            build=lambda: self.build(request, code, number),
+        )
+
+    @staticmethod
+    def build(request, code, number) -> tuple[dict, str]:
         procedure = _procedure(code)
         revision = selectors.published_of(procedure).filter(number=number).first()
         if revision is None:
@@ -195,7 +216,7 @@ class RevisionView(APIView):
                 % {"code": procedure.code, "number": number}
             )
         current = selectors.revision_in_force(procedure)
-        return _answer(request, procedure, revision, current)
+        return answer(request, procedure, revision, current)
 
 
 def _plain(text) -> str:
@@ -276,7 +297,7 @@ class CallReasonsView(APIView):
     )
     def get(self, request):
         reader(request)
-        reasons = CallReason.objects.prefetch_related("procedures").order_by("code", "pk")
+        reasons = selectors.call_reasons_in_force()
         pages = Pages()
         page = pages.paginate_queryset(reasons, request, view=self)
         return pages.get_paginated_response(
@@ -284,7 +305,7 @@ class CallReasonsView(APIView):
                 {
                     "code": r.code,
                     "description": r.description,
-                    "procedures": sorted(p.code for p in r.procedures.all()),
+                    "procedures": [p.code for p in r.in_force],
                 }
                 for r in page
             ]
@@ -321,6 +342,15 @@ class LookupView(APIView):
         language = request.query_params.get("language", "").strip().lower() or (
             site_language() if is_integration(who) else notifications.language_of(who)
         )
+        if language not in dict(settings.LANGUAGES):
+            raise exceptions.ValidationError(
+                {
+                    "language": [
+                        _("SOP Desk speaks %(languages)s.")
+                        % {"languages": ", ".join(code for code, _name in settings.LANGUAGES)}
+                    ]
+                }
+            )
         versions = selectors.for_call_reason(reason, language)
         return Response(
             {

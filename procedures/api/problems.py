@@ -25,6 +25,7 @@ _TITLES = {
     410: ("gone", "Gone"),
     415: ("unsupported-media-type", "Unsupported media type"),
     429: ("too-many-requests", "Too many requests"),
+    500: ("server-error", "Server error"),
 }
 
 
@@ -40,16 +41,21 @@ class Conflict(exceptions.APIException):
     default_code = "refused"
 
 
-def problem(status_code: int, detail: str, **extra) -> Response:
+def problem_body(status_code: int, detail: str, **extra) -> dict:
     kind, title = _TITLES.get(status_code, ("error", "Error"))
-    body = {
+    return {
         "type": TYPE_BASE + kind,
         "title": title,
         "status": status_code,
         "detail": str(detail),
         **extra,
     }
-    return Response(body, status=status_code, content_type=CONTENT_TYPE)
+
+
+def problem(status_code: int, detail: str, **extra) -> Response:
+    return Response(
+        problem_body(status_code, detail, **extra), status=status_code, content_type=CONTENT_TYPE
+    )
 
 
 def _detail(data) -> str:

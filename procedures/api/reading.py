@@ -125,13 +125,27 @@ def _team(status: reading.TeamStatus) -> dict:
 
 class TeamsView(APIView):
     @extend_schema(
-        operation_id="teams_reading",
-        summary="Reading status of each team",
-        description="The teams the caller follows: acknowledged, outstanding and overdue readings.",
-        responses={200: s.TeamSerializer(many=True), **ERRORS},
+        operation_id="teams",
+        summary="The teams whose reading the caller follows",
+        description="Each team with its supervisor and agents; its reading status is at reading_url.",
+        responses={200: s.TeamSummarySerializer(many=True), **ERRORS},
     )
     def get(self, request):
-        return Response([_team(reading.team_status(team)) for team in _teams(request)])
+        teams = reading.with_agent_counts(_teams(request))
+        return Response(
+            [
+                {
+                    "id": team.pk,
+                    "name": team.name,
+                    "supervisor": team.supervisor.display_name if team.supervisor_id else None,
+                    "agents": team.agent_count,
+                    "reading_url": reverse(
+                        "api:team_reading", kwargs={"team_id": team.pk}, request=request
+                    ),
+                }
+                for team in teams
+            ]
+        )
 
 
 class TeamReadingView(APIView):
@@ -201,7 +215,7 @@ class AcknowledgeView(APIView):
             "only by an agent it is meant for. Doing it twice returns the first acknowledgement."
         ),
         parameters=REVISION_PATH,
-        request=s.AcknowledgeRequestSerializer,
+        request=s.AcknowledgeSerializer,
         responses={
             201: s.AcknowledgementSerializer,
             200: s.AcknowledgementSerializer,
@@ -210,7 +224,7 @@ class AcknowledgeView(APIView):
         },
     )
     def post(self, request, code, number):
-        data = s.AcknowledgeRequestSerializer(data=request.data)
+        data = s.AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agent = acting_agent(request, data.validated_data.get("agent", "").strip())
         revision = _published(code, number)
@@ -229,11 +243,11 @@ class FeedbackView(APIView):
         summary="Send feedback on a revision or one of its steps",
         description="As the manual's feedback form: the procedure's owner is told.",
         parameters=REVISION_PATH,
-        request=s.FeedbackRequestSerializer,
+        request=s.FeedbackSendSerializer,
         responses={201: s.FeedbackSerializer, **problems(409, 415), **ERRORS},
     )
     def post(self, request, code, number):
-        data = s.FeedbackRequestSerializer(data=request.data)
+        data = s.FeedbackSendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         author = acting_agent(request, values.get("agent", "").strip())

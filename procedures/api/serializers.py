@@ -137,6 +137,15 @@ class ProcedureSummarySerializer(serializers.Serializer):
     manual_url = serializers.URLField()
 
 
+class WithdrawnSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    language = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField()
+    reason = serializers.CharField(allow_blank=True)
+    replaced_by = serializers.CharField(allow_null=True, help_text="The code of what replaces it.")
+    manual_url = serializers.URLField(help_text="Says when it was withdrawn and what replaces it.")
+
+
 class SearchHitSerializer(ProcedureSummarySerializer):
     snippet = serializers.CharField(allow_blank=True, help_text="Plain text around the match.")
 
@@ -192,6 +201,14 @@ class AcknowledgementSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField()
 
 
+class TeamSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    supervisor = serializers.CharField(allow_null=True)
+    agents = serializers.IntegerField()
+    reading_url = serializers.URLField()
+
+
 class TeamSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -232,16 +249,18 @@ AGENT_HELP = _(
 )
 
 
-class AcknowledgeRequestSerializer(serializers.Serializer):
+class AcknowledgeSerializer(serializers.Serializer):
     agent = serializers.CharField(required=False, max_length=150, help_text=AGENT_HELP)
 
 
-class FeedbackRequestSerializer(serializers.Serializer):
+class FeedbackSendSerializer(serializers.Serializer):
     agent = serializers.CharField(required=False, max_length=150, help_text=AGENT_HELP)
     text = serializers.CharField(max_length=5000, help_text="What does not work on the phone?")
     element = serializers.ChoiceField(choices=Feedback.Element.values, required=False)
     step = serializers.CharField(
-        required=False, max_length=20, help_text="The step's number as displayed, e.g. 3 or 2.1."
+        required=False,
+        max_length=20,
+        help_text="The step's number as displayed, e.g. 3 or 2.1; the element is then STEPS.",
     )
 
 

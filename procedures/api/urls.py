@@ -20,7 +20,7 @@ def not_found(request, rest=""):
 
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs' script as a file of its own (the split view): pages run no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("procedures/", manual.ProceduresView.as_view(), name="procedures"),
@@ -40,6 +40,7 @@ urlpatterns = [
         reading.FeedbackView.as_view(),
         name="feedback",
     ),
+    path("withdrawn/", manual.WithdrawnView.as_view(), name="withdrawn"),
     path("search/", manual.SearchView.as_view(), name="search"),
     path("kpis/", manual.KpiView.as_view(), name="kpis"),
     path("call-reasons/", manual.CallReasonsView.as_view(), name="call_reasons"),

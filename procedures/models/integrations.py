@@ -5,7 +5,7 @@ revoked through integrations.py; deliveries are written by webhooks.py."""
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -50,7 +50,9 @@ class ApiKey(models.Model):
             "Read, acknowledge and send feedback for an agent named by their username, as they could."
         ),
     )
-    requests_per_minute = models.PositiveIntegerField(_("requests per minute"), default=600)
+    requests_per_minute = models.PositiveIntegerField(
+        _("requests per minute"), default=600, validators=[MinValueValidator(1)]
+    )
     created_at = models.DateTimeField(_("created at"), default=now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

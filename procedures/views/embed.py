@@ -31,7 +31,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from .. import notifications, permissions, reading, selectors, services
+from .. import notifications, page_cache, permissions, reading, selectors, services
 from ..document_data import DocumentData, gather
 from ..models import Procedure, Revision
 from ..rendering.markdown import render_markdown
@@ -75,6 +75,22 @@ def _manual_url(user, procedure: Procedure) -> str:
     the version in their own language (the panel chose already)."""
     url = reverse("manual:procedure", kwargs={"code": procedure.code})
     return url if procedure.language == notifications.language_of(user) else url + "?chosen=1"
+
+
+def csrf_refused(request):
+    """A panel's form refused by the CSRF check (the session changed, or the frame's browser
+    keeps SOP Desk's cookies out): said in the panel, which the frame may show."""
+    return framable(
+        _message(
+            request,
+            _("Not recorded"),
+            _(
+                "The panel's session changed before this was sent, so nothing was recorded. "
+                "Reload the panel and try again, or use “Open in SOP Desk”."
+            ),
+            status=403,
+        )
+    )
 
 
 class EmbedMixin(View):
@@ -153,6 +169,11 @@ class EmbedView(EmbedMixin):
     """/embed/<CODE>/: the procedure's revision in force, steps first."""
 
     def get(self, request, code):
+        # kept per person while nothing it shows can change, as the manual's pages (page_cache)
+        key = page_cache.key(request, "embed", request.get_full_path())
+        return page_cache.serve(request, key, lambda: self.build(request, code))
+
+    def build(self, request, code):
         procedure = Procedure.objects.filter(code__iexact=code).first()
         if procedure is None:
             return _message(
@@ -169,6 +190,10 @@ class EmbedForReasonView(EmbedMixin):
     """/embed/for/<REASON>/: the procedure in force for the call reason, or the choice of them."""
 
     def get(self, request, reason):
+        key = page_cache.key(request, "embed", request.get_full_path())
+        return page_cache.serve(request, key, lambda: self.build(request, reason))
+
+    def build(self, request, reason):
         found = selectors.call_reason(reason)
         versions = selectors.for_call_reason(found, language=request.LANGUAGE_CODE) if found else []
         if not versions:

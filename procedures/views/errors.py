@@ -15,23 +15,19 @@ def _for_api(request) -> bool:
     return getattr(request, "path", "").startswith("/api/")
 
 
-def _problem(status: int, title: str, detail: str) -> HttpResponse:
+def _problem(status: int, detail: str) -> HttpResponse:
     """The API's errors that never reached it (refused by a middleware, a crash) as problem
-    details too (procedures/api/problems.py answers the rest)."""
-    slug = title.lower().replace(" ", "-")
-    body = {"type": f"https://sopdesk.invalid/problems/{slug}", "title": title, "status": status}
+    details too, with the same type and title as the API's own (api/problems.py)."""
+    from ..api.problems import CONTENT_TYPE, problem_body
+
     return HttpResponse(
-        json.dumps({**body, "detail": detail}),
-        status=status,
-        content_type="application/problem+json",
+        json.dumps(problem_body(status, detail)), status=status, content_type=CONTENT_TYPE
     )
 
 
 def bad_request(request, exception=None):
     if _for_api(request):
-        return _problem(
-            400, "Invalid request", str(exception or "") or _("The request is not valid.")
-        )
+        return _problem(400, str(exception or "") or _("The request is not valid."))
     if not hasattr(request, "user"):  # refused before the session was read
         request.user = AnonymousUser()
     reason = str(exception) if exception and str(exception) else ""
@@ -42,14 +38,14 @@ def server_error(request):
     """Rendered without the request's context: whatever failed (the database, a context
     processor) must not fail this page too."""
     if _for_api(request):
-        return _problem(500, "Server error", "SOP Desk could not answer; the error is logged.")
+        return _problem(500, "SOP Desk could not answer; the error is logged.")
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 def permission_denied(request, exception=None):
     reason = str(exception) if exception and str(exception) else _("You may not open this page.")
     if _for_api(request):
-        return _problem(403, "Forbidden", reason)
+        return _problem(403, reason)
     return render(request, "403.html", {"reason": reason, "language_next": "/"}, status=403)
 
 
@@ -59,7 +55,7 @@ def page_not_found(request, exception=None):
     from django.http import Http404
 
     if _for_api(request):
-        return _problem(404, "Not found", _("There is nothing at this address of the API."))
+        return _problem(404, _("There is nothing at this address of the API."))
     reason = ""
     if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
         reason = exception.args[0]
@@ -75,7 +71,12 @@ def page_not_found(request, exception=None):
 
 
 def csrf_failure(request, reason=""):
-    """A refused form post (usually an expired session) explained, not a bare 403."""
+    """A refused form post (usually an expired session) explained, not a bare 403; in the
+    panel, as the panel's own page, which its frame may show."""
+    if request.path.startswith("/embed/"):
+        from .embed import csrf_refused
+
+        return csrf_refused(request)
     return render(
         request,
         "403.html",
