@@ -283,10 +283,13 @@ def prepare(env: dict, scratch: Path) -> dict:
 # HTTP ---------------------------------------------------------------------------------------
 
 
-def fetch(port: int, path: str, cookie: str = "") -> tuple[int, http.client.HTTPMessage, bytes]:
+def fetch(
+    port: int, path: str, cookie: str = "", headers: dict | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    headers = {**({"Cookie": cookie} if cookie else {}), **(headers or {})}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         return response.status, response.headers, response.read()
     finally:
@@ -315,14 +318,16 @@ def login(port: int) -> str:
     return cookie
 
 
-def checked(port: int, path: str, cookie: str = "", warm: int = 10) -> bytes:
+def checked(
+    port: int, path: str, cookie: str = "", warm: int = 10, headers: dict | None = None
+) -> bytes:
     """The body of a 200 (not a redirect to the login page); then a few warm-up requests so
     that both workers have loaded what they cache."""
-    status, headers, body = fetch(port, path, cookie)
+    status, _headers, body = fetch(port, path, cookie, headers)
     if status != 200 or not body:
         raise SystemExit(f"GET {path} answered {status} ({len(body)} bytes), not 200")
     for _ in range(warm):
-        fetch(port, path, cookie)
+        fetch(port, path, cookie, headers)
     return body
 
 
@@ -331,11 +336,21 @@ def checked(port: int, path: str, cookie: str = "", warm: int = 10) -> bytes:
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
 
 
-def wrk(port: int, path: str, label: str, connections: int, args, cookie: str = "") -> Result:
+def wrk(
+    port: int,
+    path: str,
+    label: str,
+    connections: int,
+    args,
+    cookie: str = "",
+    headers: dict | None = None,
+) -> Result:
     command = [args.wrk, f"-t{min(args.threads, connections)}", f"-c{connections}",
                f"-d{args.seconds}s", "--timeout", "10s", "--latency"]  # fmt: skip
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{path}")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     contended, deadline = False, time.monotonic() + args.seconds + 60
@@ -495,7 +510,9 @@ def machine() -> str:
     )
 
 
-def run(args, stack: contextlib.ExitStack) -> None:
+def scratch_site(args, stack: contextlib.ExitStack) -> tuple[Path, dict, dict]:
+    """A scratch directory and database (removed when the stack closes), the production
+    environment pointing at them, and prepare()'s status of the seeded demo."""
     scratch = Path(tempfile.mkdtemp(prefix="sopdesk-bench-serve-"))
     stack.callback(shutil.rmtree, scratch, ignore_errors=True)
     if args.sqlite:
@@ -504,7 +521,11 @@ def run(args, stack: contextlib.ExitStack) -> None:
         database_url = scratch_postgres(stack, args.server)
     env = production_env(scratch, database_url)
     print(f"database: {database_url.split('@')[-1]}; preparing …", flush=True)
-    status = prepare(env, scratch)
+    return scratch, env, prepare(env, scratch)
+
+
+def run(args, stack: contextlib.ExitStack) -> None:
+    scratch, env, status = scratch_site(args, stack)
 
     with contextlib.ExitStack() as server:
         _, port = start_gunicorn(server, env, scratch, sendfile="off")
@@ -542,16 +563,20 @@ def run(args, stack: contextlib.ExitStack) -> None:
     targets(results, nginx, target_connections)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parser(description: str) -> argparse.ArgumentParser:
+    """The options every wrk run here takes (bench/api.py adds none of its own)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sqlite", action="store_true", help="a scratch SQLite file instead")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
     parser.add_argument("--connections", default="1,8,32")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (≤ connections)")
-    parser.add_argument("--sendfile", choices=["nginx"], help="also measure behind nginx")
     parser.add_argument("--quick", action="store_true", help="2-second runs at 8 connections")
-    args = parser.parse_args()
+    return parser
+
+
+def launch(run, args, nginx: bool = False) -> None:
+    """Resolve the options and the tools, then run(args, stack) with everything cleaned up."""
     args.connections = [int(c) for c in args.connections.split(",")]
     if args.quick:
         args.seconds, args.connections = 2, [8]
@@ -559,7 +584,7 @@ def main() -> None:
     search = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
     args.wrk = shutil.which("wrk", path=search)
     args.nginx = shutil.which("nginx", path=search)
-    for tool, found in (("wrk", args.wrk), ("nginx", args.nginx if args.sendfile else "-")):
+    for tool, found in (("wrk", args.wrk), ("nginx", args.nginx if nginx else "-")):
         if found is None:
             print(f"{tool} is not installed: apt-get install -y {tool}", file=sys.stderr)
             raise SystemExit(2)
@@ -573,6 +598,13 @@ def main() -> None:
     except KeyboardInterrupt:
         print("interrupted: servers stopped, scratch database and files removed", file=sys.stderr)
         raise SystemExit(130) from None
+
+
+def main() -> None:
+    options = parser(__doc__.splitlines()[0])
+    options.add_argument("--sendfile", choices=["nginx"], help="also measure behind nginx")
+    args = options.parse_args()
+    launch(run, args, nginx=args.sendfile == "nginx")
 
 
 if __name__ == "__main__":

@@ -360,6 +360,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {},
 }
+# How many API requests one person's browser session may make (a key's rate is set on the key).
+SOPDESK_API_SESSION_RATE = os.environ.get("SOPDESK_API_SESSION_RATE", "1200/min")
 # Sites whose pages may show the embeddable panel (/embed/…) in a frame, e.g.
 # "https://crm.example.com": sent as the panel's CSP frame-ancestors; every other page of SOP
 # Desk refuses to be framed. A CRM on another site needs SESSION_COOKIE_SAMESITE=None (and HTTPS)

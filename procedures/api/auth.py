@@ -2,6 +2,7 @@
 integration through its API key (`Authorization: Bearer sopdesk_…`). A key reads the manual as
 a person with no role would; its scopes (permissions.key_*) add the rest. Rates are per key."""
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -9,8 +10,6 @@ from rest_framework import authentication, exceptions, permissions, throttling
 
 from .. import integrations
 from ..models import ApiKey
-
-SESSION_RATE = "1200/min"
 
 
 class Integration(AnonymousUser):
@@ -90,14 +89,14 @@ class PerKeyThrottle(throttling.SimpleRateThrottle):
         if key is not None:
             self.rate = f"{key.requests_per_minute}/min"
         elif request.user and request.user.is_authenticated:
-            self.rate = SESSION_RATE
+            self.rate = settings.SOPDESK_API_SESSION_RATE
         else:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
     def get_rate(self):
-        return SESSION_RATE
+        return settings.SOPDESK_API_SESSION_RATE
 
     def get_cache_key(self, request, view):
         key = key_of(request)
