@@ -146,6 +146,25 @@ class CallReasonAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("procedures")
 
+    def save_related(self, request, form, formsets, change):
+        """The procedures whose call reasons changed get it on their audit trail, as when the
+        mapping is changed on the desk (integrations.set_call_reasons)."""
+        reason = form.instance
+        before = set(reason.procedures.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(reason.procedures.values_list("pk", flat=True))
+        integrations.record_reason_change(
+            code=reason.code, gained=after - before, lost=before - after, actor=request.user
+        )
+
+    def delete_model(self, request, obj):
+        procedure_ids = set(obj.procedures.values_list("pk", flat=True))
+        code = obj.code
+        super().delete_model(request, obj)
+        integrations.record_reason_change(
+            code=code, gained=set(), lost=procedure_ids, actor=request.user
+        )
+
     @admin.display(description=_("procedures"))
     def procedure_codes(self, reason: CallReason) -> str:
         return ", ".join(sorted(p.code for p in reason.procedures.all()))

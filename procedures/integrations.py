@@ -177,3 +177,17 @@ def set_call_reasons(*, procedure: Procedure, codes: list[str], actor: User) -> 
         changes={"call_reasons": [before, after]},
     )
     return reasons
+
+
+def record_reason_change(*, code: str, gained: set[int], lost: set[int], actor: User) -> None:
+    """A call reason was mapped to (`gained`) or unmapped from (`lost`) these procedures in the
+    admin: each gets it on its audit trail, as set_call_reasons records it."""
+    for procedure in Procedure.objects.filter(pk__in=gained | lost).order_by("code"):
+        now = set(procedure.call_reasons.values_list("code", flat=True))
+        before = now - {code} if procedure.pk in gained else now | {code}
+        audit.record(
+            action=AuditEvent.Action.CALL_REASONS_CHANGED,
+            actor=actor,
+            procedure=procedure,
+            changes={"call_reasons": [sorted(before, key=str.lower), sorted(now, key=str.lower)]},
+        )

@@ -589,3 +589,19 @@ def test_a_nul_in_the_query_is_a_problem_400_not_an_html_page(keys, address):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["title"] == "The request is not valid"
+
+
+def test_mapping_a_call_reason_in_the_admin_is_on_the_procedures_audit_trail(
+    client, controller, manual
+):
+    client.force_login(controller)
+    procedure = manual["E"].procedure
+
+    response = client.post(
+        "/admin/procedures/callreason/add/",
+        {"code": "REFUND", "description": "Refunds", "procedures": [procedure.pk]},
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="CALL_REASONS_CHANGED", procedure=procedure)
+    assert event.actor == controller and event.changes["call_reasons"] == [[], ["REFUND"]]
