@@ -148,6 +148,19 @@ def _procedure(code: str) -> Procedure:
     return procedure
 
 
+def published(code: str, number: int):
+    """Revision `number` of the procedure, if it is or was in force (with its procedure)."""
+    procedure = _procedure(code)
+    revision = selectors.published_of(procedure).filter(number=number).first()
+    if revision is None:
+        raise exceptions.NotFound(
+            _("%(code)s has no revision %(number)d in the manual.")
+            % {"code": procedure.code, "number": number}
+        )
+    revision.procedure = procedure
+    return revision
+
+
 REVISION_RESPONSES = {
     200: s.RevisionSerializer,
     304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)."),
@@ -208,15 +221,9 @@ class RevisionView(APIView):
 
     @staticmethod
     def build(request, code, number) -> tuple[dict, str]:
-        procedure = _procedure(code)
-        revision = selectors.published_of(procedure).filter(number=number).first()
-        if revision is None:
-            raise exceptions.NotFound(
-                _("%(code)s has no revision %(number)d in the manual.")
-                % {"code": procedure.code, "number": number}
-            )
-        current = selectors.revision_in_force(procedure)
-        return answer(request, procedure, revision, current)
+        revision = published(code, number)
+        procedure = revision.procedure
+        return answer(request, procedure, revision, selectors.revision_in_force(procedure))
 
 
 def _plain(text) -> str:

@@ -11,14 +11,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from .. import feedback, permissions, reading, selectors, services
+from .. import feedback, permissions, reading, services
 from ..content import step_rows, steps_of
 from ..models import Acknowledgement, Team, User
 from . import serializers as s
 from .access import acting_agent, may_see_reading_of
 from .auth import key_of
 from .common import ERRORS, PAGE_PARAMETERS, Pages, paginated, problems
-from .manual import _procedure
+from .manual import published
 
 USERNAME = OpenApiParameter("username", str, OpenApiParameter.PATH)
 
@@ -189,17 +189,6 @@ class TeamReadingView(APIView):
         )
 
 
-def _published(code: str, number: int):
-    procedure = _procedure(code)
-    revision = selectors.published_of(procedure).filter(number=number).first()
-    if revision is None:
-        raise exceptions.NotFound(
-            _("%(code)s has no revision %(number)d in the manual.")
-            % {"code": procedure.code, "number": number}
-        )
-    return revision
-
-
 REVISION_PATH = [
     OpenApiParameter("code", str, OpenApiParameter.PATH),
     OpenApiParameter("number", int, OpenApiParameter.PATH),
@@ -227,7 +216,7 @@ class AcknowledgeView(APIView):
         data = s.AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agent = acting_agent(request, data.validated_data.get("agent", "").strip())
-        revision = _published(code, number)
+        revision = published(code, number)
         before = Acknowledgement.objects.filter(revision=revision, agent=agent).exists()
         try:
             with transaction.atomic():
@@ -251,7 +240,7 @@ class FeedbackView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         author = acting_agent(request, values.get("agent", "").strip())
-        revision = _published(code, number)
+        revision = published(code, number)
         step_key = ""
         if step := values.get("step", "").strip():
             keys = {row.number: row.step.key for row in step_rows(steps_of(revision))}

@@ -23,8 +23,6 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -36,6 +34,7 @@ from ..document_data import DocumentData, gather
 from ..models import Procedure, Revision
 from ..rendering.markdown import render_markdown
 from .manual import ManualMixin
+from .reading import recorded
 
 # What a revision in force shows never changes; the number changes with the template's shape.
 DOCUMENT_CACHE_SECONDS = 24 * 60 * 60
@@ -228,17 +227,7 @@ class EmbedAcknowledgeView(EmbedMixin):
         except services.NotAllowed as refusal:
             messages.error(request, refusal.message)
             return redirect(back)
-        messages.success(
-            request,
-            _("Recorded: you read and understood %(code)s revision %(number)d (%(when)s).")
-            % {
-                "code": procedure.code,
-                "number": revision.number,
-                "when": date_format(
-                    timezone.localtime(acknowledgement.acknowledged_at), "DATETIME_FORMAT"
-                ),
-            },
-        )
+        recorded(request, acknowledgement)
         return redirect(back)
 
 

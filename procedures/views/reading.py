@@ -29,6 +29,22 @@ class ToReadView(ManualMixin, TemplateView):
         )
 
 
+def recorded(request, acknowledgement) -> None:
+    """The message after an acknowledgement, in the manual and in the panel alike."""
+    revision = acknowledgement.revision
+    messages.success(
+        request,
+        _("Recorded: you read and understood %(code)s revision %(number)d (%(when)s).")
+        % {
+            "code": revision.procedure.code,
+            "number": revision.number,
+            "when": date_format(
+                timezone.localtime(acknowledgement.acknowledged_at), "DATETIME_FORMAT"
+            ),
+        },
+    )
+
+
 class AcknowledgeView(ManualMixin, View):
     def post(self, request, code, number):
         procedure = _procedure(code)
@@ -37,17 +53,7 @@ class AcknowledgeView(ManualMixin, View):
             acknowledgement = services.acknowledge(agent=request.user, revision=revision)
         except services.NotAllowed as refusal:
             raise PermissionDenied(str(refusal)) from refusal
-        messages.success(
-            request,
-            _("Recorded: you read and understood %(code)s revision %(number)d (%(when)s).")
-            % {
-                "code": procedure.code,
-                "number": revision.number,
-                "when": date_format(
-                    timezone.localtime(acknowledgement.acknowledged_at), "DATETIME_FORMAT"
-                ),
-            },
-        )
+        recorded(request, acknowledgement)
         if request.POST.get("next") == "to-read":
             return redirect("manual:to_read")
         return redirect("manual:procedure", code=procedure.code)
