@@ -21,7 +21,7 @@ import hashlib
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Case, Count, OuterRef, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
@@ -31,6 +31,7 @@ from . import freshness, permissions
 from .models import Acknowledgement, Feedback, FeedbackReply, Notification, User
 
 PAGE_SECONDS = 300
+ROLE_BITS = {name: 1 << i for i, name in enumerate(permissions.ROLES)}
 
 
 # The state query is built by the ORM once per process, with these stand-ins where the person
@@ -73,9 +74,23 @@ def _state_sql() -> tuple[str, tuple]:
             replied=Subquery(
                 FeedbackReply.objects.filter(feedback__author=mine).order_by("-pk").values("pk")[:1]
             ),
+            roles=Subquery(  # the person's roles as bits of ROLE_BITS, read with the rest
+                User.groups.through.objects.filter(user=mine, group__name__in=permissions.ROLES)
+                .values("user")
+                .annotate(
+                    bits=Sum(
+                        Case(
+                            *(When(group__name=name, then=bit) for name, bit in ROLE_BITS.items()),
+                            default=0,
+                        )
+                    )
+                )
+                .values("bits")
+            ),
             **freshness.state_subqueries(at=_SOMETIME),
         )
         .values_list(
+            "roles",
             "notified",
             "unread",
             "acknowledged",
@@ -103,7 +118,10 @@ def state(user: User) -> str:
         row = cursor.fetchone()
     if row is None:
         return ""
-    *person, last_event, due = row
+    roles, *person, last_event, due = row
+    permissions.remember_roles(
+        user, {name for name, bit in ROLE_BITS.items() if (roles or 0) & bit}
+    )
     if isinstance(due, str):  # SQLite returns dates in subqueries as text
         due = datetime.datetime.fromisoformat(due)
     return (
@@ -122,6 +140,7 @@ def key(request, *parts) -> str | None:
     if not secret:
         return None
     user = request.user
+    person_state = state(user)  # first: it reads the person's roles too
     raw = "|".join(
         str(part)
         for part in (
@@ -131,7 +150,7 @@ def key(request, *parts) -> str | None:
             user.is_staff,
             get_language(),
             secret,
-            state(user),
+            person_state,
             timezone.now().strftime("%Y%m%d%H%M"),
             *parts,
         )

@@ -28,6 +28,15 @@ ROLE_LABELS = {
 AnyUser = User | AnonymousUser
 
 
+def remember_roles(user: AnyUser, names: set[str]) -> None:
+    """The user's roles as read by a query that read them with other things (page_cache): kept
+    on the user object for this request, as roles_of keeps them."""
+    roles = frozenset(names & set(ROLES))
+    if user.is_superuser:
+        roles |= {DOCUMENT_CONTROLLER}
+    user._sopdesk_roles = roles
+
+
 def roles_of(user: AnyUser) -> frozenset[str]:
     """The user's role names, read once per request and kept on the user object."""
     if not user.is_authenticated:

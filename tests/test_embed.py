@@ -299,9 +299,9 @@ def test_the_panel_costs_a_few_queries_however_long_the_procedure(
         long = client.get("/embed/CC-RF-005/")
     with django_assert_max_num_queries(12):
         by_reason = client.get("/embed/for/REFUND/")
-    with django_assert_max_num_queries(4):  # kept: the session, the person, their roles and state
+    with django_assert_max_num_queries(3):  # kept: the session, the person, their state and roles
         again = client.get("/embed/CC-RF-005/")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         client.get("/embed/for/REFUND/")
 
     assert short.status_code == long.status_code == by_reason.status_code == 200

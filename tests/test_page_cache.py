@@ -2,6 +2,7 @@
 nothing they show has changed, and never stale: every change a person can see changes the key."""
 
 import pytest
+from django.contrib.auth.models import Group
 
 from procedures import feedback, notifications, services
 from procedures.models import Feedback, Notification
@@ -38,10 +39,10 @@ def test_a_page_seen_again_is_served_kept_with_a_handful_of_queries(
     built = client.get(PAGE)
     client.get("/manual/")
 
-    # the session, the user, their roles, the key's state: nothing of the procedure is read
-    with django_assert_max_num_queries(4):
+    # the session, the user, the key's state with their roles: nothing of the procedure is read
+    with django_assert_max_num_queries(3):
         again = client.get(PAGE)
-    with django_assert_max_num_queries(4):  # the table of contents: no procedure, no revision
+    with django_assert_max_num_queries(3):  # the table of contents: no procedure, no revision
         client.get("/manual/")
 
     assert again.content == built.content
@@ -188,3 +189,22 @@ def test_a_new_revision_in_force_replaces_the_kept_page_at_once(
         )
 
     assert "Revision 2" in _seen(client)
+
+
+def test_the_state_query_reads_the_persons_roles_as_roles_of_does(db, django_assert_num_queries):
+    from procedures import page_cache, permissions
+
+    both = UserFactory(username="both", role="Supervisor")
+    both.groups.add(*Group.objects.filter(name__in=[permissions.MANAGER]))
+    boss = UserFactory(username="boss", is_superuser=True)
+    nobody = UserFactory(username="nobody")
+
+    for person, expected in (
+        (both, {permissions.SUPERVISOR, permissions.MANAGER}),
+        (boss, {permissions.DOCUMENT_CONTROLLER}),
+        (nobody, set()),
+    ):
+        person = type(person).objects.get(pk=person.pk)  # nothing remembered yet
+        with django_assert_num_queries(1):
+            page_cache.state(person)
+            assert permissions.roles_of(person) == expected
