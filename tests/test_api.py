@@ -449,15 +449,36 @@ def test_a_reason_mapped_to_a_draft_or_withdrawn_procedure_gives_nothing(keys, m
 # --- Limits
 
 
-def test_a_key_over_its_rate_gets_429_with_retry_after(controller, manual):
+def test_a_key_over_its_rate_gets_429_with_retry_after_until_the_next_minute(
+    controller, manual, monkeypatch
+):
+    from procedures.api import auth
+
     raw = integrations.create_key(name="Slow", created_by=controller, requests_per_minute=2).secret
     client = api(raw)
+    monkeypatch.setattr(auth, "_now", lambda: 1_800_000_010.0)  # 10 s into a minute
 
     statuses = [client.get("/api/v1/procedures/").status_code for _ in range(3)]
+    refused = client.get("/api/v1/procedures/")
+    monkeypatch.setattr(auth, "_now", lambda: 1_800_000_061.0)  # the next minute
+    again = client.get("/api/v1/procedures/")
 
     assert statuses == [200, 200, 429]
-    refused = client.get("/api/v1/procedures/")
-    assert int(refused["Retry-After"]) > 0 and refused.json()["status"] == 429
+    assert int(refused["Retry-After"]) == 50 and refused.json()["status"] == 429
+    assert again.status_code == 200
+
+
+def test_a_session_has_its_own_rate(agent, manual, settings, monkeypatch):
+    from procedures.api import auth
+
+    settings.SOPDESK_API_SESSION_RATE = "1/min"
+    monkeypatch.setattr(auth, "_now", lambda: 1_800_000_010.0)
+    client = Client()
+    client.force_login(agent)
+
+    statuses = [client.get("/api/v1/procedures/").status_code for _ in range(2)]
+
+    assert statuses == [200, 429]
 
 
 def test_the_schema_is_a_valid_openapi_document(client):
