@@ -149,6 +149,30 @@ def test_the_pdf_served_is_the_stored_one(client, agent, effective):
     assert response["ETag"] == f'"{stored.sha256}"'
 
 
+def test_a_pdf_downloaded_again_costs_the_sign_in_and_one_query_until_the_manual_changes(
+    client, agent, supervisor, approver, effective, on_commit, django_assert_max_num_queries
+):
+    first = effective("CC-CH-001")
+    client.force_login(agent)
+    client.get("/manual/CC-CH-001.pdf")
+
+    with django_assert_max_num_queries(3):  # the session, the person, the manual's state
+        again = client.get("/manual/CC-CH-001.pdf")
+    with on_commit():
+        second = make_effective(
+            save(
+                services.start_revision(procedure=first.procedure, author=supervisor),
+                change_summary="Shorter.",
+            ),
+            approver,
+        )
+    newer = client.get("/manual/CC-CH-001.pdf")
+
+    assert again["ETag"] == f'"{first.renditions.get(kind="PDF").sha256}"'
+    assert newer["ETag"] == f'"{second.renditions.get(kind="PDF").sha256}"'
+    assert newer["Content-Disposition"].endswith('CC-CH-001-rev2.pdf"')
+
+
 def test_until_it_is_rendered_the_pdf_is_being_prepared(client, agent, supervisor, approver):
     make_effective(save(new_procedure(owner=supervisor, code="CC-CH-001")), approver)  # no task ran
     client.force_login(agent)

@@ -39,6 +39,7 @@ from . import panels
 
 RECENT = datetime.timedelta(days=30)
 ARTICLE_CACHE_SECONDS = 300
+PDF_FILE_SECONDS = 300
 TOC_CACHE_SECONDS = 300
 
 
@@ -267,19 +268,35 @@ def pdf_response(request, procedure: Procedure, revision: Revision):
         )
         response["Retry-After"] = "30"
         return response
-    return serving.stored_file(
-        request,
-        rendition.file.name,
-        content_type="application/pdf",
-        filename=f"{procedure.code}-rev{revision.number}.pdf",
-        etag=rendition.sha256,
-        cache_control="private, max-age=300",
-        sandbox=False,  # the browser's PDF viewer is an embedded object: see PageCSPMiddleware
-    )
+    found = {
+        "name": rendition.file.name,
+        "content_type": "application/pdf",
+        "filename": f"{procedure.code}-rev{revision.number}.pdf",
+        "etag": rendition.sha256,
+        "cache_control": "private, max-age=300",
+        "sandbox": False,  # the browser's PDF viewer is an embedded object: see PageCSPMiddleware
+    }
+    response = serving.stored_file(request, **found)
+    response.stored_file = found  # what ProcedurePdfView keeps
+    return response
 
 
 class ProcedurePdfView(ManualMixin, View):
+    """The stored PDF of the revision in force, or of one revision. Which file an address serves
+    is the same for every reader and changes only with the manual's state: it is kept under
+    that state, so a download costs the sign-in and one query before the bytes."""
+
     def get(self, request, code, number=None):
+        key = f"sopdesk:pdf-file:{code.upper()}:{number}:{freshness.manual_state()}"
+        found = cache.get(key)
+        if found is None:
+            response = self.build(request, code, number)
+            if getattr(response, "stored_file", None):
+                cache.set(key, response.stored_file, PDF_FILE_SECONDS)
+            return response
+        return serving.stored_file(request, **found)
+
+    def build(self, request, code, number):
         procedure = _procedure(code)
         if number is None:
             revision = selectors.revision_in_force(procedure)
