@@ -315,6 +315,23 @@ def test_after_approval_agents_see_the_image_and_download_the_form(
     assert attachment.get_absolute_url() in page and "Shift swap form" in page
 
 
+def test_a_published_image_seen_again_costs_the_sign_in_and_one_query(
+    client, agent, manager, supervisor, draft, django_assert_max_num_queries
+):
+    image, _attachment = _with_image_and_form(draft, supervisor)
+    client.force_login(manager)
+    assert client.get(image.get_absolute_url()).status_code == 200  # a draft's: never kept
+    client.force_login(agent)
+    assert client.get(image.get_absolute_url()).status_code == 404
+    factories.make_effective(draft)
+    client.get(image.get_absolute_url())
+
+    with django_assert_max_num_queries(3):  # the session, the person, the manual's state
+        again = client.get(image.get_absolute_url())
+
+    assert again.status_code == 200 and again["ETag"] == f'"{image.sha256}"'
+
+
 def test_an_image_name_that_does_not_exist_is_a_404(client, agent):
     client.force_login(agent)
 

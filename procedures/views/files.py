@@ -4,6 +4,7 @@ may read the revision they belong to (to anyone else they do not exist: 404)."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from .. import files, permissions, services, serving
+from .. import files, freshness, permissions, selectors, services, serving
 from ..forms import AttachmentForm
 from ..models import Attachment
 from .mixins import RevisionMixin
@@ -27,16 +28,29 @@ CONTENT_TYPES = {
 }
 
 
+IMAGE_SECONDS = 300
+
+
 class ImageView(LoginRequiredMixin, View):
-    """GET /images/<token>.png: an uploaded image, for whoever may read its revision."""
+    """GET /images/<token>.png: an uploaded image, for whoever may read its revision.
+
+    An image of a revision that is or was in force is for every reader of the manual, and stays
+    so while the manual's state is the same: its file is kept under that state, so it costs the
+    sign-in and one query. Any other image (a draft's, a review's) is looked up and checked on
+    every request."""
 
     def get(self, request, name):
+        key = f"sopdesk:image:{name}:{freshness.manual_state()}"
+        found = cache.get(key)
+        if found is not None and permissions.can_read_manual(request.user):
+            return serving.stored_file(request, **found)
         image = files.image_by_name(name)
         if image is None or not permissions.can_open_files_of(request.user, image.revision):
             raise Http404(_("There is no such image."))
-        return serving.stored_file(
-            request, image.file, content_type=image.content_type, etag=image.sha256
-        )
+        found = {"name": image.file, "content_type": image.content_type, "etag": image.sha256}
+        if selectors.is_published(image.revision):
+            cache.set(key, found, IMAGE_SECONDS)
+        return serving.stored_file(request, **found)
 
 
 class AttachmentView(LoginRequiredMixin, View):
