@@ -8,4 +8,10 @@ class ProceduresConfig(AppConfig):
     verbose_name = _("Procedures")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from django.contrib.auth.signals import user_logged_out
+
+        from . import backends, checks  # noqa: F401 - checks registers the deployment checks
+
+        # Every way out (the header's sign-out, the admin's) goes through auth.logout, which
+        # sends this: the place to end every session of the person (settings: SESSION_ENGINE).
+        user_logged_out.connect(backends.signed_out, dispatch_uid="sopdesk-signed-out")

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop, override
 
+from . import freshness
 from .models import AuditEvent, Procedure, Revision, User
 
 
@@ -83,7 +84,7 @@ def record(
     """Append one event. Call it inside the transaction that makes the change it records."""
     if revision is not None and procedure is None:
         procedure = revision.procedure
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         action=action,
         actor=actor,
         actor_name=actor.display_name if actor else "",
@@ -95,6 +96,8 @@ def record(
         reason=in_record_language(reason),
         target=in_record_language(target),
     )
+    freshness.changed()
+    return event
 
 
 def describe(value: Any) -> Any:

@@ -4,7 +4,7 @@ page, the admin's sign-in) counts towards the same lockout as signatures."""
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from . import lockout
+from . import lockout, page_cache
 
 
 class LockoutBackend(ModelBackend):
@@ -20,3 +20,15 @@ class LockoutBackend(ModelBackend):
                 request.sopdesk_locked = locked.message  # the sign-in form shows it
             raise PermissionDenied(locked.message) from None  # no other backend may try
         return user if user is not None and self.user_can_authenticate(user) else None
+
+    def get_user(self, user_id):
+        """The signed-in person of a request, with their roles and personal stamp in one query
+        (page_cache.person)."""
+        user = page_cache.person(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def signed_out(sender, request, user, **kwargs) -> None:
+    """Django's user_logged_out: every session of the person ends (page_cache.signed_out)."""
+    if user is not None and user.is_authenticated:
+        page_cache.signed_out(user)

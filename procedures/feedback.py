@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, notifications, permissions, selectors, services
+from . import audit, notifications, page_cache, permissions, selectors, services
 from .content import step_rows, steps_of
 from .models import AuditEvent, Feedback, FeedbackReply, Notification, Revision, User
 from .texts import later
@@ -86,6 +86,7 @@ def send(
         step_number=step_number,
         body=body,
     )
+    page_cache.touched([author])
     audit.record(
         action=AuditEvent.Action.FEEDBACK_RECEIVED,
         actor=author,
@@ -130,6 +131,7 @@ def _set_status(feedback: Feedback, status: str, actor: User, body: str = "") ->
         feedback.status = status
         feedback.status_changed_at = timezone.now()
         feedback.save(update_fields=["status", "status_changed_at"])
+    page_cache.touched([feedback.author_id])  # the reply and the status show on their pages
     audit.record(
         action=AuditEvent.Action.FEEDBACK_ANSWERED,
         actor=actor,
@@ -186,6 +188,7 @@ def reply(*, feedback: Feedback, author: User, body: str, status: str = "") -> F
         raise FeedbackRefused(_("Write a reply or choose a new status."))
     if not handler:
         answer = FeedbackReply.objects.create(feedback=locked, author=author, body=body)
+        page_cache.touched([author])
         notifications.post(
             [locked.procedure.owner],
             kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
@@ -224,6 +227,7 @@ def start_revision_from(*, feedback: Feedback, author: User) -> Revision:
         draft = services.start_revision(procedure=procedure, author=author)
     locked.addressed_by = draft
     locked.save(update_fields=["addressed_by"])
+    page_cache.touched([locked.author_id])
     audit.record(
         action=AuditEvent.Action.FEEDBACK_LINKED,
         actor=author,

@@ -4,12 +4,20 @@ Every change of status, every saved draft, every signature and every piece of fe
 event on the audit trail, so the latest event's id moves with all of them; an approved revision
 whose effective date has passed is in force before publish_due records it, so the latest such
 date is part of the key too.
+
+Every kept page, document and answer asks for this state, so it is kept in the cache for a
+moment (MOMENT): the manual's state costs one query per worker per moment, not one per request,
+however many people read. A new event forgets it at once (`changed`, called by audit.record):
+in the whole site with a shared cache (REDIS_URL), in the worker that made the change with the
+local one, the other workers following within the moment. An approved revision's date passing
+ends the moment early, so that it takes effect on time.
 """
 
 import datetime
 import functools
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -20,6 +28,8 @@ from .models import AuditEvent
 # The query is built by the ORM once per process with this stand-in for the time, and run as
 # plain SQL afterwards (building it cost more than running it); page_cache does the same.
 SOMETIME = datetime.datetime(1901, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
+MOMENT = datetime.timedelta(seconds=1)
+KEY = "sopdesk:manual-state"
 
 
 @functools.cache
@@ -33,7 +43,15 @@ def _state_sql() -> tuple[str, tuple]:
         .values("effective_at")[:1]
         .query.sql_with_params()
     )
-    return f"SELECT ({last_event}), ({due})", (*last_event_params, *due_params)
+    next_due, next_due_params = (
+        selectors.approved_to_take_effect_after(SOMETIME)
+        .values("effective_at")[:1]
+        .query.sql_with_params()
+    )
+    return (
+        f"SELECT ({last_event}), ({due}), ({next_due})",
+        (*last_event_params, *due_params, *next_due_params),
+    )
 
 
 def at_now(params: tuple, now: datetime.datetime) -> tuple:
@@ -48,14 +66,32 @@ def at_now(params: tuple, now: datetime.datetime) -> tuple:
 
 
 def manual_state() -> str:
-    """One small query: the latest event's id and the latest passed date of an approved revision."""
-    sql, params = _state_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, at_now(params, timezone.now()))
-        last_event, due = cursor.fetchone()
-    if isinstance(due, str):  # SQLite returns dates in subqueries as text
-        due = datetime.datetime.fromisoformat(due)
-    return state_text(last_event, due)
+    """The latest event's id and the latest passed date of an approved revision: one small
+    query, kept for a moment (until the next approved revision's date if that comes first)."""
+    now = timezone.now()
+    kept = cache.get(KEY)
+    if kept is None or kept[2] <= now:
+        sql, params = _state_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, at_now(params, now))
+            last_event, due, next_due = (_as_time(value) for value in cursor.fetchone())
+        until = min(now + MOMENT, next_due) if next_due else now + MOMENT
+        kept = (last_event, due, until)
+        cache.set(KEY, kept, MOMENT.total_seconds())
+    return state_text(kept[0], kept[1])
+
+
+def changed() -> None:
+    """An event was recorded: the manual's state is read anew, now (this transaction's own reads)
+    and once it commits (what others read)."""
+    cache.delete(KEY)
+    transaction.on_commit(lambda: cache.delete(KEY))
+
+
+def _as_time(value):
+    if isinstance(value, str):  # SQLite returns dates in subqueries as text
+        return datetime.datetime.fromisoformat(value)
+    return value
 
 
 def state_subqueries(at=None) -> dict:

@@ -19,6 +19,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from . import page_cache
 from .models import Notification, Revision, User
 from .models.documents import site_language
 from .texts import later
@@ -218,6 +219,7 @@ def post(
     notes = Notification.objects.bulk_create(
         Notification(recipient=u, kind=kind, params=params, url=url) for u in people
     )
+    page_cache.touched(people)
     link = settings.SOPDESK_BASE_URL.rstrip("/") + url
     messages = []
     for note in notes:
@@ -251,11 +253,30 @@ def done_reading(
         notes = notes.filter(recipient=agent)
     if but is not None:
         notes = notes.exclude(params__number=but)
-    return notes.update(read_at=timezone.now())
+    return _read(notes)
 
 
 def mark_read(user: User, url: str) -> int:
     """Opening the page a notification points to reads it."""
-    return Notification.objects.filter(recipient=user, url=url, read_at=None).update(
-        read_at=timezone.now()
-    )
+    return _read(Notification.objects.filter(recipient=user, url=url, read_at=None))
+
+
+def read_all(user: User) -> int:
+    """Everything the person was notified of is read."""
+    return _read(Notification.objects.filter(recipient=user, read_at=None))
+
+
+def read(note: Notification) -> None:
+    """The person opened this notification."""
+    if note.read_at is None:
+        _read(Notification.objects.filter(pk=note.pk, read_at=None))
+
+
+def _read(notes) -> int:
+    """The unread `notes` are read, and their recipients' pages show it."""
+    recipients = set(notes.values_list("recipient", flat=True))
+    if not recipients:
+        return 0
+    count = notes.update(read_at=timezone.now())
+    page_cache.touched(recipients)
+    return count

@@ -1,132 +1,130 @@
 """A manual page as one person sees it, rendered once and served again while nothing it shows
-can have changed: the key names all of it, so there is nothing to invalidate.
+can have changed: the key names all of it.
 
 What a page shows for one person besides the document: their roles and team, their language,
 their notifications (the header's count), their acknowledgements (the reading panel, the To-read
 count), their feedback with its replies and status, the manual as a whole (what is in force; an
 approved revision's date passing) and the time (overdue marks, to the minute). All of it is in
-the key, read in one query (`state`). A page built
-with messages waiting, or before the person has a CSRF cookie, is never kept: its forms' token
-and its messages are for that response alone. The CSRF secret is in the key, so a kept page's
-forms always carry a token that is valid for the person's cookie.
+the key. What is the person's own is one value, their personal stamp, that every change of it
+replaces (`touched`, called by notifications, services.acknowledge and feedback in the change's
+transaction); it is read with the person and their roles in the one query that signs every
+request in (`person`), and the manual's state is kept for a moment (freshness.manual_state), so
+a kept page costs what the bare signed-in request costs. A change the stamp missed would still
+show within the minute: the minute is in the key.
+
+A page built with messages waiting, or before the person has a CSRF cookie, is never kept: its
+forms' token and its messages are for that response alone. The CSRF secret is in the key, so a
+kept page's forms always carry a token that is valid for the person's cookie.
 
 The same key, shortened, is the page's ETag: a browser that asks again with If-None-Match gets
 a 304 without the page being built or read from the cache.
 """
 
-import datetime
 import functools
 import hashlib
+import secrets
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Case, Count, OuterRef, Subquery, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, OuterRef, Subquery, Sum, When
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from . import freshness, permissions
-from .models import Acknowledgement, Feedback, FeedbackReply, Notification, User
+from .models import PersonalStamp, User
 
 PAGE_SECONDS = 300
 ROLE_BITS = {name: 1 << i for i, name in enumerate(permissions.ROLES)}
 
 
-# The state query is built by the ORM once per process, with these stand-ins where the person
-# and the time go, and run as plain SQL afterwards: compiling its eight subqueries cost more
-# than everything else a kept page does.
+# The person's query is built by the ORM once per process, with this stand-in where their id
+# goes, and run as plain SQL afterwards: compiling it on every request cost more than running it.
 _SOMEONE = -7_000_000_007
-_SOMETIME = freshness.SOMETIME
 
 
 @functools.cache
-def _state_sql() -> tuple[str, tuple]:
+def _person_sql() -> tuple[str, tuple]:
     mine = OuterRef("pk")
-    query = (
-        User.objects.filter(pk=_SOMEONE)
-        .annotate(
-            notified=Subquery(
-                Notification.objects.filter(recipient=mine).order_by("-pk").values("pk")[:1]
-            ),
-            unread=Subquery(
-                Notification.objects.filter(recipient=mine, read_at=None)
-                .values("recipient")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            acknowledged=Subquery(
-                Acknowledgement.objects.filter(agent=mine).order_by("-pk").values("pk")[:1]
-            ),
-            feedback=Subquery(
-                Feedback.objects.filter(author=mine)
-                .values("author")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            addressed=Subquery(
-                Feedback.objects.filter(author=mine)
-                .values("author")
-                .annotate(addressed=Coalesce(Sum("addressed_by_id"), 0))
-                .values("addressed")
-            ),
-            replied=Subquery(
-                FeedbackReply.objects.filter(feedback__author=mine).order_by("-pk").values("pk")[:1]
-            ),
-            roles=Subquery(  # the person's roles as bits of ROLE_BITS, read with the rest
-                User.groups.through.objects.filter(user=mine, group__name__in=permissions.ROLES)
-                .values("user")
-                .annotate(
-                    bits=Sum(
-                        Case(
-                            *(When(group__name=name, then=bit) for name, bit in ROLE_BITS.items()),
-                            default=0,
-                        )
+    query = User.objects.filter(pk=_SOMEONE).annotate(
+        sopdesk_role_bits=Subquery(  # the person's roles as bits of ROLE_BITS
+            User.groups.through.objects.filter(user=mine, group__name__in=permissions.ROLES)
+            .values("user")
+            .annotate(
+                bits=Sum(
+                    Case(
+                        *(When(group__name=name, then=bit) for name, bit in ROLE_BITS.items()),
+                        default=0,
                     )
                 )
-                .values("bits")
-            ),
-            **freshness.state_subqueries(at=_SOMETIME),
-        )
-        .values_list(
-            "roles",
-            "notified",
-            "unread",
-            "acknowledged",
-            "feedback",
-            "addressed",
-            "replied",
-            "manual_last_event",
-            "manual_due",
-        )
+            )
+            .values("bits")
+        ),
+        sopdesk_stamp=Subquery(PersonalStamp.objects.filter(user=mine).values("stamp")),
+        sopdesk_session_stamp=Subquery(
+            PersonalStamp.objects.filter(user=mine).values("session_stamp")
+        ),
     )
     return query.query.sql_with_params()
 
 
+def person(pk) -> User | None:
+    """The person with `pk` as every request of theirs needs them, in one query: with their roles
+    (kept as permissions.roles_of keeps them) and their personal stamp (`state`). The sign-in
+    reads people this way (backends.LockoutBackend.get_user)."""
+    sql, params = _person_sql()
+    found = list(User.objects.raw(sql, tuple(pk if v == _SOMEONE else v for v in params)))
+    if not found:
+        return None
+    user = found[0]
+    bits = user.sopdesk_role_bits or 0
+    permissions.remember_roles(user, {name for name, bit in ROLE_BITS.items() if bits & bit})
+    return user
+
+
+def touched(people) -> None:
+    """Something of these people's own that their pages show has changed (a notification, an
+    acknowledgement, their feedback or an answer to it): their pages are built anew. Call it in
+    the transaction that makes the change, so that a page keyed by the new stamp always shows
+    it. Users or their ids; one statement for all of them, in the order of their ids (two
+    transactions touching the same people lock them in the same order)."""
+    _new_stamps(sorted({getattr(one, "pk", one) for one in people}), "stamp")
+
+
+def signed_out(user: User) -> None:
+    """The person signed out: every session they have ends (their session stamp is part of each
+    session's check), not only the one that signed out."""
+    _new_stamps([user.pk], "session_stamp")
+
+
+def _new_stamps(ids: list, field: str) -> None:
+    # A person's first row gets a page stamp and no session stamp: touching them must not end
+    # their sessions.
+    if ids:
+        PersonalStamp.objects.bulk_create(
+            [
+                PersonalStamp(
+                    user_id=pk,
+                    stamp=secrets.randbits(62),
+                    session_stamp=secrets.randbits(62) if field == "session_stamp" else 0,
+                )
+                for pk in ids
+            ],
+            update_conflicts=True,
+            unique_fields=["user"],
+            update_fields=[field],
+        )
+
+
 def state(user: User) -> str:
-    """Everything of this person's own that a manual page shows and the manual's state, in one
-    query: their newest notification and how many are unread, their newest acknowledgement,
-    their feedback (how much, the newest reply or status change, what revisions answer it),
-    and freshness's two facts about the manual."""
-    sql, params = _state_sql()
-    params = freshness.at_now(
-        tuple(user.pk if value == _SOMEONE else value for value in params), timezone.now()
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return ""
-    roles, *person, last_event, due = row
-    permissions.remember_roles(
-        user, {name for name, bit in ROLE_BITS.items() if (roles or 0) & bit}
-    )
-    if isinstance(due, str):  # SQLite returns dates in subqueries as text
-        due = datetime.datetime.fromisoformat(due)
-    return (
-        ":".join(str(value or 0) for value in person) + "|" + freshness.state_text(last_event, due)
-    )
+    """What this person's pages show of their own (their stamp, read with them at sign-in) and
+    the manual's state (freshness.manual_state, kept for a moment): no query of its own once the
+    person was read by `person`."""
+    if not hasattr(user, "sopdesk_stamp"):  # a user object read some other way
+        fresh = person(user.pk)
+        user.sopdesk_stamp = fresh.sopdesk_stamp if fresh else None
+        permissions.remember_roles(user, set(permissions.roles_of(fresh)) if fresh else set())
+    return f"{user.sopdesk_stamp or 0}|{freshness.manual_state()}"
 
 
 def key(request, *parts) -> str | None:
@@ -140,7 +138,7 @@ def key(request, *parts) -> str | None:
     if not secret:
         return None
     user = request.user
-    person_state = state(user)  # first: it reads the person's roles too
+    person_state = state(user)  # first: it reads the person's roles when they are not known
     raw = "|".join(
         str(part)
         for part in (

@@ -130,6 +130,13 @@ def waiting_to_take_effect(at: datetime.datetime | None = None) -> QuerySet:
     )
 
 
+def approved_to_take_effect_after(at: datetime.datetime | None = None) -> QuerySet:
+    """Approved revisions whose effective date is still to come, the soonest first."""
+    return Revision.objects.filter(status=Status.APPROVED, effective_at__gt=_now(at)).order_by(
+        "effective_at"
+    )
+
+
 def import_previews_for(user) -> QuerySet:
     """The Word imports waiting for this person: those they uploaded and those made for them,
     newest first."""

@@ -255,10 +255,14 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
-    # Sessions read from the shared cache (no query per request), written through to the
-    # database. Only with a cache every worker shares: with local memory, a session ended in
-    # one worker (logout, expiry) would live on in another worker's copy.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Sessions live in a signed cookie: no query and no write on any request, on every kind of site
+# (one server or several, with or without Redis). A session ends when it expires (the cookie's
+# signature is timestamped: SESSION_COOKIE_AGE), when the person changes their password or is
+# deactivated, and when they sign out: signing out replaces their session stamp, which every
+# session's check includes (User.get_session_auth_hash), so a copied cookie ends with it, and
+# so do their sessions on other devices. The cookie holds only who is signed in and that check.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
 # The audit trail is append-only: nobody reverts a record through the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True

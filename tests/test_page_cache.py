@@ -39,10 +39,11 @@ def test_a_page_seen_again_is_served_kept_with_a_handful_of_queries(
     built = client.get(PAGE)
     client.get("/manual/")
 
-    # the session, the user, the key's state with their roles: nothing of the procedure is read
-    with django_assert_max_num_queries(3):
+    # the person with their roles and stamps (the session is a signed cookie): what a bare
+    # signed-in view costs; nothing of the procedure is read
+    with django_assert_max_num_queries(1):
         again = client.get(PAGE)
-    with django_assert_max_num_queries(3):  # the table of contents: no procedure, no revision
+    with django_assert_max_num_queries(1):  # the table of contents: no procedure, no revision
         client.get("/manual/")
 
     assert again.content == built.content
@@ -191,7 +192,9 @@ def test_a_new_revision_in_force_replaces_the_kept_page_at_once(
     assert "Revision 2" in _seen(client)
 
 
-def test_the_state_query_reads_the_persons_roles_as_roles_of_does(db, django_assert_num_queries):
+def test_the_signed_in_person_is_read_with_their_roles_as_roles_of_reads_them(
+    db, django_assert_num_queries
+):
     from procedures import page_cache, permissions
 
     both = UserFactory(username="both", role="Supervisor")
@@ -204,7 +207,76 @@ def test_the_state_query_reads_the_persons_roles_as_roles_of_does(db, django_ass
         (boss, {permissions.DOCUMENT_CONTROLLER}),
         (nobody, set()),
     ):
-        person = type(person).objects.get(pk=person.pk)  # nothing remembered yet
         with django_assert_num_queries(1):
-            page_cache.state(person)
-            assert permissions.roles_of(person) == expected
+            read = page_cache.person(person.pk)
+            assert permissions.roles_of(read) == expected
+        assert read == person and read.sopdesk_stamp is None  # nothing of their own yet
+    assert page_cache.person(-1) is None
+
+
+def test_reading_notifications_shows_in_the_header_at_once(client, agent, in_force):
+    client.force_login(agent)
+    _seen(client)
+    assert '<span class="badge badge--count">1<' in _seen(client)
+
+    client.post("/notifications/")  # "Mark all as read"
+
+    assert "badge--count" not in _seen(client)
+
+
+def test_opening_a_notification_shows_in_the_header_at_once(client, agent, in_force):
+    client.force_login(agent)
+    notifications.post(
+        [agent],
+        kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
+        params={"name": "Maria Santos", "code": "CC-CH-001"},
+        url="/manual/",
+    )
+    _seen(client)
+    assert '<span class="badge badge--count">2<' in _seen(client)
+
+    client.get(f"/notifications/{agent.notifications.order_by('-pk').first().pk}/")
+
+    assert '<span class="badge badge--count">1<' in _seen(client)
+
+
+def test_feedback_sent_and_a_revision_started_from_it_show_at_once(
+    client, agent, supervisor, in_force
+):
+    client.force_login(agent)
+    _seen(client)
+    _seen(client)
+    sent = feedback.send(author=agent, revision=in_force, body="Step 2 is unclear.")
+    assert "Step 2 is unclear." in _seen(client)
+    assert "badge--accepted" not in _seen(client)
+
+    feedback.start_revision_from(feedback=sent, author=supervisor)
+
+    assert "badge--accepted" in _seen(client)
+
+
+def test_the_manuals_state_is_read_once_a_moment_and_anew_after_an_event(
+    db, supervisor, django_assert_num_queries
+):
+    from procedures import audit, freshness
+    from procedures.models import AuditEvent
+
+    first = freshness.manual_state()
+    with django_assert_num_queries(0):
+        assert freshness.manual_state() == first
+
+    audit.record(action=AuditEvent.Action.PROCEDURE_CREATED, actor=supervisor)
+
+    with django_assert_num_queries(1):
+        assert freshness.manual_state() != first
+
+
+def test_touching_the_same_people_twice_gives_each_a_new_stamp(db, agent, supervisor):
+    from procedures import page_cache
+
+    page_cache.touched([agent, supervisor.pk])
+    before = {p: page_cache.person(p.pk).sopdesk_stamp for p in (agent, supervisor)}
+    page_cache.touched([supervisor, agent])
+
+    after = {p: page_cache.person(p.pk).sopdesk_stamp for p in (agent, supervisor)}
+    assert None not in before.values() and all(after[p] != before[p] for p in before)

@@ -17,7 +17,7 @@ from .documents import (
     User,
     code_validator,
 )
-from .feedback import Feedback, FeedbackReply, Notification
+from .feedback import Feedback, FeedbackReply, Notification, PersonalStamp
 from .integrations import (
     ApiKey,
     CallReason,
@@ -64,6 +64,7 @@ __all__ = [
     "ManualBuild",
     "Measure",
     "Notification",
+    "PersonalStamp",
     "Procedure",
     "ProcedureQuerySet",
     "ProcedureTemplate",

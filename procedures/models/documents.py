@@ -18,9 +18,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+# Django's salt for the session check (AbstractBaseUser._get_session_auth_hash), kept as is.
+SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+UNREAD = object()
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9]{0,9}(-[A-Z0-9]{1,10}){1,4}$"
 
@@ -89,6 +94,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's check of a session (an HMAC of the password hash) with the person's session
+        stamp in it: changing the password or signing out ends every session of theirs. The
+        stamp is read with the person (page_cache.person), else here."""
+        stamp = getattr(self, "sopdesk_session_stamp", UNREAD)
+        if stamp is UNREAD:  # a missing row reads as None (its exception is an AttributeError)
+            stamps = getattr(self, "personal_stamp", None) if self.pk else None
+            stamp = stamps.session_stamp if stamps else None
+        key = self.password if not stamp else f"{self.password}:{stamp}"
+        return salted_hmac(SESSION_HASH_SALT, key, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def display_name(self) -> str:

@@ -200,3 +200,29 @@ class Notification(models.Model):
             **p,
             "due": due,
         }
+
+
+class PersonalStamp(models.Model):
+    """Two values read with the person on every request (page_cache.person), each replaced by a
+    new random one when what it stands for changes, never counted: nothing read-modify-writes
+    them. `stamp` changes whenever something of the person's own that their pages show changes
+    (a notification, an acknowledgement, their feedback and its answers): page_cache keys their
+    pages by it. `session_stamp` changes when they sign out: it is part of their sessions'
+    check (User.get_session_auth_hash), so signing out ends every session they had, a copied
+    cookie too. 0: never signed out since sessions were checked this way."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="personal_stamp",
+    )
+    stamp = models.BigIntegerField()
+    session_stamp = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("personal stamp")
+        verbose_name_plural = _("personal stamps")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.stamp}"

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import audit, notifications, permissions, selectors
+from .. import audit, notifications, page_cache, permissions, selectors
 from ..models import Acknowledgement, AuditEvent, Comment, Procedure, Revision, User
 from ..notifications import later
 from .errors import NotAllowed
@@ -60,6 +60,7 @@ def acknowledge(*, agent: User, revision: Revision) -> Acknowledgement:
     acknowledgement, created = Acknowledgement.objects.get_or_create(revision=revision, agent=agent)
     notifications.done_reading(code=procedure.code, number=revision.number, agent=agent)
     if created:
+        page_cache.touched([agent])
         audit.record(
             action=AuditEvent.Action.ACKNOWLEDGED,
             actor=agent,

@@ -5,11 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
+from .. import notifications
 from ..models import Notification
 
 PAGE_SIZE = 50
@@ -26,9 +26,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(page=page, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        count = Notification.objects.filter(recipient=request.user, read_at=None).update(
-            read_at=timezone.now()
-        )
+        count = notifications.read_all(request.user)
         messages.success(
             request,
             ngettext(
@@ -46,9 +44,7 @@ class OpenNotificationView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         note = get_object_or_404(Notification, pk=pk, recipient=request.user)
-        if note.read_at is None:
-            note.read_at = timezone.now()
-            note.save(update_fields=["read_at"])
+        notifications.read(note)
         if not url_has_allowed_host_and_scheme(note.url, allowed_hosts=None):
             return redirect("notifications")
         return redirect(note.url)
