@@ -16,10 +16,14 @@ gunicorn run with SOPDESK_SENDFILE=nginx (X-Accel-Redirect to an internal /_prot
 aliasing MEDIA_ROOT) and measures the PDF and the image through nginx against nginx serving the
 same files directly. Everything started is stopped and removed at the end, on Ctrl-C too.
 
-    .venv/bin/python bench/serve.py [--sqlite] [--sendfile nginx] [--seconds 10] [--quick]
-        [--connections 1,8,32] [--threads 1] [--server postgres://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/serve.py [--sqlite] [--redis] [--sendfile nginx] [--seconds 10]
+        [--quick] [--connections 1,8,32] [--threads 1] [--server postgres://postgres@127.0.0.1:5432]
 
-Needs wrk (and nginx for --sendfile nginx): apt-get install -y wrk nginx. The machine's cores are
+With --redis, a scratch redis-server is the shared cache (REDIS_URL), as on a site with several
+app servers: sessions are then read from it (cached_db) instead of the database.
+
+Needs wrk (nginx for --sendfile nginx, redis-server for --redis): apt-get install -y wrk nginx
+redis-server. The machine's cores are
 shared by wrk, gunicorn, the database and nginx: compare ratios, and take figures on an idle
 machine (the load average is printed before and after).
 """
@@ -218,6 +222,23 @@ def start_nginx(stack, nginx: str, scratch: Path, media: Path, upstream: int) ->
     process = started(stack, "nginx", command, tmp / "stderr.log")
     wait_until_up(process, port, tmp / "error.log", "nginx")
     return port
+
+
+def start_redis(stack, redis: str, scratch: Path) -> str:
+    """A scratch Redis (no disk, loopback) for REDIS_URL: the shared cache of a site with several
+    app servers, where sessions are read from the cache (settings: cached_db)."""
+    port = free_port()
+    command = [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--dir", str(scratch)]  # fmt: skip
+    process = started(stack, "redis", command, scratch / "redis.log")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.2)
+    raise SystemExit(f"redis did not answer:\n{(scratch / 'redis.log').read_text()[-2000:]}")
 
 
 def scratch_postgres(stack, server: str) -> str:
@@ -520,7 +541,14 @@ def scratch_site(args, stack: contextlib.ExitStack) -> tuple[Path, dict, dict]:
     else:
         database_url = scratch_postgres(stack, args.server)
     env = production_env(scratch, database_url)
-    print(f"database: {database_url.split('@')[-1]}; preparing …", flush=True)
+    if args.redis:
+        env["REDIS_URL"] = start_redis(stack, args.redis, scratch)
+    print(
+        f"database: {database_url.split('@')[-1]}; "
+        + ("cache and sessions: " + env["REDIS_URL"] if args.redis else "cache: local memory")
+        + "; preparing …",
+        flush=True,
+    )
     return scratch, env, prepare(env, scratch)
 
 
@@ -572,6 +600,10 @@ def parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--connections", default="1,8,32")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (≤ connections)")
     parser.add_argument("--quick", action="store_true", help="2-second runs at 8 connections")
+    parser.add_argument(
+        "--redis", action="store_const", const="redis-server", default="",
+        help="a scratch Redis as REDIS_URL: shared cache, sessions read from it",
+    )  # fmt: skip
     return parser
 
 
@@ -584,7 +616,14 @@ def launch(run, args, nginx: bool = False) -> None:
     search = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
     args.wrk = shutil.which("wrk", path=search)
     args.nginx = shutil.which("nginx", path=search)
-    for tool, found in (("wrk", args.wrk), ("nginx", args.nginx if nginx else "-")):
+    redis = shutil.which("redis-server", path=search)
+    if args.redis:
+        args.redis = redis
+    for tool, found in (
+        ("wrk", args.wrk),
+        ("nginx", args.nginx if nginx else "-"),
+        ("redis-server", redis if args.redis is None or args.redis else "-"),
+    ):
         if found is None:
             print(f"{tool} is not installed: apt-get install -y {tool}", file=sys.stderr)
             raise SystemExit(2)
