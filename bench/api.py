@@ -17,14 +17,15 @@ req/s ÷ the URL's req/s ≤ 1.3, i.e. the URL's req/s ≥ the floor's ÷ 1.3) a
 p50 ÷ the floor's p50 ≤ 1.3). The API's session rate (1200/min per person, a constant) is raised
 for the run through SOPDESK_API_SESSION_RATE; the throttle itself still runs.
 
-    .venv/bin/python bench/api.py [--sqlite] [--seconds 10] [--quick] [--connections 1,8,32]
-        [--threads 1] [--server postgres://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/api.py [--sqlite] [--seconds 12] [--rounds 3] [--quick]
+        [--connections 1,8,32] [--threads 1] [--server postgres://postgres@127.0.0.1:5432]
 
 Needs wrk: apt-get install -y wrk. The cores are shared by wrk, gunicorn and the database:
 compare ratios, on an idle machine (the load average is printed before and after).
 """
 
 import contextlib
+import functools
 import json
 import sys
 from pathlib import Path
@@ -35,6 +36,7 @@ from serve import (  # noqa: E402
     Result,
     checked,
     header,
+    interleaved,
     launch,
     login,
     machine,
@@ -142,15 +144,23 @@ def run(args, stack: contextlib.ExitStack) -> None:
         api = json.loads(checked(port, urls[3][2], headers=bearer, warm=0))
         print(
             f"gunicorn: 2 sync workers on 127.0.0.1:{port}; wrk -t{args.threads} "
-            f"-d{args.seconds}s; measuring {code} revision {api.get('revision', '?')}; {machine()}",
+            f"-d{args.round_seconds}s × {args.rounds} rounds; measuring {code} revision {api.get('revision', '?')}; {machine()}",
             flush=True,
         )
         results: dict = {}
         print("\n" + header("× floor") + f" {'p50×flr':>8}")
         for connections in args.connections:
-            for k, name, path, c, h, _auth in urls:
-                label = f"{name} {path}"
-                results[k, connections] = wrk(port, path, label, connections, args, c, h)
+            results.update(
+                interleaved(
+                    [
+                        ((k, connections), functools.partial(
+                            wrk, port, path, f"{name} {path}", connections, args, c, h
+                        ))
+                        for k, name, path, c, h, _auth in urls
+                    ],
+                    args,
+                )
+            )  # fmt: skip
             floor = results["floor", connections]
             for k, *_ in urls:
                 r = results[k, connections]

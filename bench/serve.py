@@ -16,11 +16,16 @@ gunicorn run with SOPDESK_SENDFILE=nginx (X-Accel-Redirect to an internal /_prot
 aliasing MEDIA_ROOT) and measures the PDF and the image through nginx against nginx serving the
 same files directly. Everything started is stopped and removed at the end, on Ctrl-C too.
 
-    .venv/bin/python bench/serve.py [--sqlite] [--redis] [--sendfile nginx] [--seconds 10]
-        [--quick] [--connections 1,8,32] [--threads 1] [--server postgres://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/serve.py [--sqlite] [--redis] [--sendfile nginx] [--seconds 12]
+        [--rounds 3] [--quick] [--connections 1,8,32] [--threads 1]
+        [--server postgres://postgres@127.0.0.1:5432]
+
+Each URL is measured in --rounds rounds of --seconds ÷ rounds, round-robin over the URLs, and its
+median round is reported: on a shared machine the speed drifts, and measuring each URL once, one
+after the other, would lay the drift on the URLs measured last.
 
 With --redis, a scratch redis-server is the shared cache (REDIS_URL), as on a site with several
-app servers: sessions are then read from it (cached_db) instead of the database.
+app servers.
 
 Needs wrk (nginx for --sendfile nginx, redis-server for --redis): apt-get install -y wrk nginx
 redis-server. The machine's cores are
@@ -30,6 +35,8 @@ machine (the load average is printed before and after).
 
 import argparse
 import contextlib
+import dataclasses
+import functools
 import http.client
 import http.cookiejar
 import json
@@ -367,14 +374,14 @@ def wrk(
     headers: dict | None = None,
 ) -> Result:
     command = [args.wrk, f"-t{min(args.threads, connections)}", f"-c{connections}",
-               f"-d{args.seconds}s", "--timeout", "10s", "--latency"]  # fmt: skip
+               f"-d{args.round_seconds}s", "--timeout", "10s", "--latency"]  # fmt: skip
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{path}")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    contended, deadline = False, time.monotonic() + args.seconds + 60
+    contended, deadline = False, time.monotonic() + args.round_seconds + 60
     try:
         while process.poll() is None and time.monotonic() < deadline:
             contended = contended or pytest_running()
@@ -401,6 +408,26 @@ def wrk(
         errors=errors + (int(non_2xx.group(1)) if non_2xx else 0),
         contended=contended,
     )
+
+
+def interleaved(runs: list, args) -> dict:
+    """Each of `runs` ((key, a function that measures once)) args.rounds times, round-robin:
+    the machine's drift (a VM's neighbours, the database's own work) then touches every URL
+    alike instead of the ones measured last. Each key's result is its median round by req/s,
+    with every round's errors and contention."""
+    seen: dict = {}
+    for _ in range(args.rounds):
+        for key, measure in runs:
+            seen.setdefault(key, []).append(measure())
+    results = {}
+    for key, rounds in seen.items():
+        middle = sorted(rounds, key=lambda r: r.rps)[len(rounds) // 2]
+        results[key] = dataclasses.replace(
+            middle,
+            errors=sum(r.errors for r in rounds),
+            contended=any(r.contended for r in rounds),
+        )
+    return results
 
 
 def row(result: Result, baseline: Result | None) -> str:
@@ -449,9 +476,17 @@ def measure_gunicorn(port: int, cookie: str, status: dict, args) -> dict:
     results: dict = {}
     print("\n" + header("× floor"))
     for connections in args.connections:
-        for key, name, path, c in urls:
-            label = f"{name} {short(path)}"
-            results[key, connections] = wrk(port, path, label, connections, args, c)
+        results.update(
+            interleaved(
+                [
+                    ((key, connections), functools.partial(
+                        wrk, port, path, f"{name} {short(path)}", connections, args, c
+                    ))
+                    for key, name, path, c in urls
+                ],
+                args,
+            )
+        )  # fmt: skip
         floor = results["floor", connections]
         for key, *_ in urls:
             print(row(results[key, connections], floor), flush=True)
@@ -472,12 +507,19 @@ def measure_nginx(port: int, cookie: str, status: dict, paths: dict, args) -> di
     results: dict = {}
     print("\n" + header("× direct"))
     for connections in args.connections:
+        runs = []
         for key in ("pdf", "image"):
-            via = wrk(
-                port, paths[key], f"nginx → app {short(paths[key])}", connections, args, cookie
-            )
-            straight = wrk(port, direct[key], f"nginx direct, same {key} file", connections, args)
-            results[key, connections], results[f"{key} direct", connections] = via, straight
+            via = f"nginx → app {short(paths[key])}"
+            runs += [
+                ((key, connections),
+                 functools.partial(wrk, port, paths[key], via, connections, args, cookie)),
+                ((f"{key} direct", connections),
+                 functools.partial(wrk, port, direct[key], f"nginx direct, same {key} file",
+                                   connections, args)),
+            ]  # fmt: skip
+        results.update(interleaved(runs, args))
+        for key in ("pdf", "image"):
+            via, straight = results[key, connections], results[f"{key} direct", connections]
             print(row(via, straight))
             print(row(straight, straight), flush=True)
         print()
@@ -560,7 +602,7 @@ def run(args, stack: contextlib.ExitStack) -> None:
         cookie = login(port)
         print(
             f"gunicorn: 2 sync workers on 127.0.0.1:{port}; wrk -t{args.threads} "
-            f"-d{args.seconds}s; {machine()}",
+            f"-d{args.round_seconds}s × {args.rounds} rounds (median); {machine()}",
             flush=True,
         )
         results = measure_gunicorn(port, cookie, status, args)
@@ -596,7 +638,13 @@ def parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sqlite", action="store_true", help="a scratch SQLite file instead")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
+    parser.add_argument(
+        "--seconds", type=int, default=12, help="wrk seconds per URL, split between the rounds"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3,
+        help="round-robin rounds over the URLs; each URL's median round is reported",
+    )  # fmt: skip
     parser.add_argument("--connections", default="1,8,32")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (≤ connections)")
     parser.add_argument("--quick", action="store_true", help="2-second runs at 8 connections")
@@ -611,7 +659,9 @@ def launch(run, args, nginx: bool = False) -> None:
     """Resolve the options and the tools, then run(args, stack) with everything cleaned up."""
     args.connections = [int(c) for c in args.connections.split(",")]
     if args.quick:
-        args.seconds, args.connections = 2, [8]
+        args.seconds, args.rounds, args.connections = 2, 1, [8]
+    args.rounds = max(1, args.rounds)
+    args.round_seconds = max(1, args.seconds // args.rounds)
     # Debian puts nginx in /usr/sbin, which a non-root PATH may lack.
     search = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
     args.wrk = shutil.which("wrk", path=search)
