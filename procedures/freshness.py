@@ -18,7 +18,6 @@ import functools
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -89,22 +88,13 @@ def changed() -> None:
 
 
 def _as_time(value):
-    if isinstance(value, str):  # SQLite returns dates in subqueries as text
-        return datetime.datetime.fromisoformat(value)
+    """A date as SQLite may return it from a subquery (text, or a time without its zone, in UTC)
+    made the aware time PostgreSQL returns."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
     return value
-
-
-def state_subqueries(at=None) -> dict:
-    """The same two facts as subqueries, for a caller that reads them with others in one query
-    (page_cache): the latest event's id and the latest passed date of an approved revision."""
-    return {
-        "manual_last_event": Subquery(AuditEvent.objects.order_by("-pk").values("pk")[:1]),
-        "manual_due": Subquery(
-            selectors.waiting_to_take_effect(at)
-            .order_by("-effective_at")
-            .values("effective_at")[:1]
-        ),
-    }
 
 
 def state_text(last_event, due) -> str:

@@ -272,11 +272,14 @@ def read(note: Notification) -> None:
         _read(Notification.objects.filter(pk=note.pk, read_at=None))
 
 
+@transaction.atomic
 def _read(notes) -> int:
     """The unread `notes` are read, and their recipients' pages show it."""
-    recipients = set(notes.values_list("recipient", flat=True))
-    if not recipients:
+    found = list(notes.select_for_update().values_list("pk", "recipient"))
+    if not found:
         return 0
-    count = notes.update(read_at=timezone.now())
-    page_cache.touched(recipients)
+    count = Notification.objects.filter(pk__in=[pk for pk, _ in found], read_at=None).update(
+        read_at=timezone.now()
+    )
+    page_cache.touched({recipient for _, recipient in found})
     return count

@@ -7,7 +7,7 @@ count), their feedback with its replies and status, the manual as a whole (what 
 approved revision's date passing) and the time (overdue marks, to the minute). All of it is in
 the key. What is the person's own is one value, their personal stamp, that every change of it
 replaces (`touched`, called by notifications, services.acknowledge and feedback in the change's
-transaction); it is read with the person and their roles in the one query that signs every
+transaction, applied once it commits); it is read with the person and their roles in the one query that signs every
 request in (`person`), and the manual's state is kept for a moment (freshness.manual_state), so
 a kept page costs what the bare signed-in request costs. A change the stamp missed would still
 show within the minute: the minute is in the key.
@@ -26,6 +26,7 @@ import secrets
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, OuterRef, Subquery, Sum, When
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
@@ -85,10 +86,14 @@ def person(pk) -> User | None:
 def touched(people) -> None:
     """Something of these people's own that their pages show has changed (a notification, an
     acknowledgement, their feedback or an answer to it): their pages are built anew. Call it in
-    the transaction that makes the change, so that a page keyed by the new stamp always shows
-    it. Users or their ids; one statement for all of them, in the order of their ids (two
-    transactions touching the same people lock them in the same order)."""
-    _new_stamps(sorted({getattr(one, "pk", one) for one in people}), "stamp")
+    the transaction that makes the change: the stamps change once it commits, in one statement
+    of their own for all of them (in the order of their ids), so no transaction holds a stamp
+    while it works and two that touch the same people cannot deadlock. A page built between the
+    commit and the new stamp shows the change under the old stamp, which is harmless; a failed
+    stamp is logged, and the change shows within the minute (the minute is in the key)."""
+    ids = sorted({getattr(one, "pk", one) for one in people})
+    if ids:
+        transaction.on_commit(lambda: _new_stamps(ids, "stamp"), robust=True)
 
 
 def signed_out(user: User) -> None:

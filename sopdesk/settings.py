@@ -260,7 +260,7 @@ if os.environ.get("REDIS_URL"):
 # (one server or several, with or without Redis). A session ends when it expires (the cookie's
 # signature is timestamped: SESSION_COOKIE_AGE), when the person changes their password or is
 # deactivated, and when they sign out: signing out replaces their session stamp, which every
-# session's check includes (User.get_session_auth_hash), so a copied cookie ends with it, and
+# session's check includes (User._get_session_auth_hash), so a copied cookie ends with it, and
 # so do their sessions on other devices. The cookie holds only who is signed in and that check.
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 

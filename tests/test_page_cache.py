@@ -11,6 +11,17 @@ from tests.factories import UserFactory
 PAGE = "/manual/CC-CH-001/"
 
 
+@pytest.fixture(autouse=True)
+def steady_manual(monkeypatch):
+    """The manual's state kept for an hour, not a second: a slow machine must not turn a kept
+    page's one query into two between two requests."""
+    import datetime
+
+    from procedures import freshness
+
+    monkeypatch.setattr(freshness, "MOMENT", datetime.timedelta(hours=1))
+
+
 @pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
@@ -73,17 +84,18 @@ def test_acknowledging_changes_the_page_and_the_table_of_contents(client, agent,
     assert "To read: 1 procedure" not in _seen(client, "/manual/")
 
 
-def test_a_new_notification_shows_in_the_header_at_once(client, agent, in_force):
+def test_a_new_notification_shows_in_the_header_at_once(client, agent, in_force, on_commit):
     client.force_login(agent)
     _seen(client)
     assert '<span class="badge badge--count">1<' in _seen(client)  # "CC-CH-001 is in force"
 
-    notifications.post(
-        [agent],
-        kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
-        params={"name": "Maria Santos", "code": "CC-CH-001"},
-        url="/",
-    )
+    with on_commit():
+        notifications.post(
+            [agent],
+            kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
+            params={"name": "Maria Santos", "code": "CC-CH-001"},
+            url="/",
+        )
 
     assert '<span class="badge badge--count">2<' in _seen(client)
 
@@ -224,18 +236,20 @@ def test_reading_notifications_shows_in_the_header_at_once(client, agent, in_for
     assert "badge--count" not in _seen(client)
 
 
-def test_opening_a_notification_shows_in_the_header_at_once(client, agent, in_force):
+def test_opening_a_notification_shows_in_the_header_at_once(client, agent, in_force, on_commit):
     client.force_login(agent)
-    notifications.post(
-        [agent],
-        kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
-        params={"name": "Maria Santos", "code": "CC-CH-001"},
-        url="/manual/",
-    )
+    with on_commit():
+        notifications.post(
+            [agent],
+            kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
+            params={"name": "Maria Santos", "code": "CC-CH-001"},
+            url="/manual/",
+        )
     _seen(client)
     assert '<span class="badge badge--count">2<' in _seen(client)
 
-    client.get(f"/notifications/{agent.notifications.order_by('-pk').first().pk}/")
+    with on_commit():  # the request runs inside the test's transaction here
+        client.get(f"/notifications/{agent.notifications.order_by('-pk').first().pk}/")
 
     assert '<span class="badge badge--count">1<' in _seen(client)
 
@@ -271,12 +285,45 @@ def test_the_manuals_state_is_read_once_a_moment_and_anew_after_an_event(
         assert freshness.manual_state() != first
 
 
-def test_touching_the_same_people_twice_gives_each_a_new_stamp(db, agent, supervisor):
+def test_touching_people_gives_each_a_new_stamp_once_the_change_commits(
+    db, agent, supervisor, on_commit
+):
     from procedures import page_cache
 
-    page_cache.touched([agent, supervisor.pk])
+    with on_commit():
+        page_cache.touched([agent, supervisor.pk])
+        assert page_cache.person(agent.pk).sopdesk_stamp is None  # not before it commits
     before = {p: page_cache.person(p.pk).sopdesk_stamp for p in (agent, supervisor)}
-    page_cache.touched([supervisor, agent])
+    with on_commit():
+        page_cache.touched([supervisor, agent])
 
     after = {p: page_cache.person(p.pk).sopdesk_stamp for p in (agent, supervisor)}
     assert None not in before.values() and all(after[p] != before[p] for p in before)
+
+
+def test_a_date_read_back_as_text_is_in_utc():
+    import datetime
+
+    from procedures import freshness
+
+    read = freshness._as_time("2026-12-06 10:00:00")  # as SQLite returns it from a subquery
+
+    assert read == datetime.datetime(2026, 12, 6, 10, tzinfo=datetime.UTC)
+
+
+def test_an_approved_revision_waiting_for_its_date_keeps_the_manual_readable(
+    client, agent, supervisor, approver, in_force, on_commit
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import new_procedure, save, sign, submit
+
+    revision = submit(save(new_procedure(owner=supervisor, code="CC-CH-019")))
+    with on_commit():
+        sign(revision, approver, effective_at=timezone.now() + datetime.timedelta(hours=1))
+    client.force_login(agent)
+
+    assert client.get("/manual/").status_code == 200
+    assert client.get(PAGE).status_code == 200

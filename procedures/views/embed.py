@@ -9,8 +9,9 @@ refusals included, is its own compact page (the site's 404 or login page would r
 frame): a person not signed in is given a link that opens the sign-in in a new tab.
 
 A revision in force never changes: its steps and elements are rendered (through the sanitizer)
-once per revision and language and cached, so a panel costs the session, the person, the
-procedure, its language versions and the reading state.
+once per revision and language and cached, so building a panel costs the person, the
+procedure, its language versions and the reading state; a kept panel (page_cache) only the
+person.
 """
 
 from urllib.parse import urlencode, urlsplit
