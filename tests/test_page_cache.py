@@ -38,6 +38,15 @@ def in_force(supervisor, approver, on_commit):
         )
 
 
+def _notify(person) -> None:
+    notifications.post(
+        [person],
+        kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
+        params={"name": "Maria Santos", "code": "CC-CH-001"},
+        url="/manual/",
+    )
+
+
 def _seen(client, path=PAGE) -> str:
     return client.get(path).content.decode()
 
@@ -90,12 +99,7 @@ def test_a_new_notification_shows_in_the_header_at_once(client, agent, in_force,
     assert '<span class="badge badge--count">1<' in _seen(client)  # "CC-CH-001 is in force"
 
     with on_commit():
-        notifications.post(
-            [agent],
-            kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
-            params={"name": "Maria Santos", "code": "CC-CH-001"},
-            url="/",
-        )
+        _notify(agent)
 
     assert '<span class="badge badge--count">2<' in _seen(client)
 
@@ -239,12 +243,7 @@ def test_reading_notifications_shows_in_the_header_at_once(client, agent, in_for
 def test_opening_a_notification_shows_in_the_header_at_once(client, agent, in_force, on_commit):
     client.force_login(agent)
     with on_commit():
-        notifications.post(
-            [agent],
-            kind=Notification.Kind.FEEDBACK_FOLLOW_UP,
-            params={"name": "Maria Santos", "code": "CC-CH-001"},
-            url="/manual/",
-        )
+        _notify(agent)
     _seen(client)
     assert '<span class="badge badge--count">2<' in _seen(client)
 
