@@ -7,10 +7,11 @@ date is part of the key too.
 
 Every kept page, document and answer asks for this state, so it is kept in the cache for a
 moment (MOMENT): the manual's state costs one query per worker per moment, not one per request,
-however many people read. A new event forgets it at once (`changed`, called by audit.record):
-in the whole site with a shared cache (REDIS_URL), in the worker that made the change with the
-local one, the other workers following within the moment. An approved revision's date passing
-ends the moment early, so that it takes effect on time.
+however many people read. A new event forgets it (`changed`, called by audit.record): at once
+in the worker that recorded it, within the moment everywhere else (a reader elsewhere, or with
+a shared cache one that read just before the commit, keeps what it read for the rest of its
+moment). An approved revision's date passing ends the moment early, so that it takes effect
+on time.
 """
 
 import datetime
