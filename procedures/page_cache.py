@@ -7,10 +7,10 @@ count), their feedback with its replies and status, the manual as a whole (what 
 approved revision's date passing) and the time (overdue marks, to the minute). All of it is in
 the key. What is the person's own is one value, their personal stamp, that every change of it
 replaces (`touched`, called by notifications, services.acknowledge and feedback in the change's
-transaction, applied once it commits); it is read with the person and their roles in the one query that signs every
-request in (`person`), and the manual's state is kept for a moment (freshness.manual_state), so
-a kept page costs what the bare signed-in request costs. A change the stamp missed would still
-show within the minute: the minute is in the key.
+transaction, applied once it commits); it is read with the person and their roles in the one
+query that signs every request in (`person`), and the manual's state is kept for a moment
+(freshness.manual_state), so a kept page costs what the bare signed-in request costs. A change
+the stamp missed would still show within the minute: the minute is in the key.
 
 A page built with messages waiting, or before the person has a CSRF cookie, is never kept: its
 forms' token and its messages are for that response alone. The CSRF secret is in the key, so a
