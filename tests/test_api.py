@@ -384,6 +384,34 @@ def test_a_session_write_needs_the_csrf_token(agent, manual):
     assert not Acknowledgement.objects.exists()
 
 
+def test_a_session_read_needs_no_csrf_token(agent, manual):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+
+    response = client.get("/api/v1/procedures/CC-E/")
+
+    assert response.status_code == 200 and response.json()["code"] == "CC-E"
+
+
+@pytest.mark.parametrize("accept", ["", "*/*", "application/json", "application/json; q=0.9"])
+def test_a_caller_accepting_json_gets_json(keys, manual, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+
+    response = api(keys["manual"]).get("/api/v1/procedures/CC-E/", **headers)
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
+def test_a_caller_accepting_only_another_format_is_told_406(keys, manual):
+    client = api(keys["manual"])
+
+    refused = client.get("/api/v1/procedures/CC-E/", HTTP_ACCEPT="application/xml")
+    unknown = client.get("/api/v1/procedures/CC-E/", {"format": "xml"})
+
+    assert refused.status_code == 406 and refused.json()["status"] == 406
+    assert unknown.status_code == 404
+
+
 def test_a_supervisor_sees_their_teams_reading_not_anothers(
     client, manual, team, supervisor2, agent
 ):

@@ -9,7 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework import authentication, exceptions, negotiation, permissions, throttling
+from rest_framework.permissions import SAFE_METHODS
 
 from .. import integrations
 from ..models import ApiKey
@@ -65,7 +66,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """The browser's session, with Django's CSRF check on writes (as DRF does)."""
+    """The browser's session, with Django's CSRF check on writes. DRF runs the check on every
+    request; for a read (GET, HEAD, OPTIONS) it accepts without looking at anything, so it is
+    skipped there: the same answer, without the cost on the API's busiest path."""
+
+    def enforce_csrf(self, request):
+        if request.method not in SAFE_METHODS:
+            super().enforce_csrf(request)
 
 
 class Caller(permissions.BasePermission):
@@ -110,17 +117,29 @@ class PerKeyThrottle(throttling.BaseThrottle):
         now = _now()
         window = int(now // period)
         counter = f"sopdesk:api-rate:{ident}:{period}:{window}"
-        cache.add(counter, 0, timeout=period * 2)
         try:
             count = cache.incr(counter)
-        except ValueError:  # expired between add and incr: a new window
-            cache.set(counter, 1, timeout=period * 2)
-            count = 1
+        except ValueError:  # the window's first request (or its counter was evicted)
+            count = 1 if cache.add(counter, 1, timeout=period * 2) else cache.incr(counter)
         self._wait = (window + 1) * period - now
         return count <= limit
 
     def wait(self) -> float:
         return max(1.0, self._wait)
+
+
+class Negotiation(negotiation.DefaultContentNegotiation):
+    """The API answers only JSON: a caller that accepts anything, or JSON, gets it without DRF
+    parsing the Accept header; any other Accept is negotiated as DRF does (406 when nothing fits)."""
+
+    ANYTHING = frozenset({"", "*/*", "application/json"})
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT", "").strip()
+        format_given = format_suffix or "format" in request.query_params
+        if not format_given and len(renderers) == 1 and accept in self.ANYTHING:
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
