@@ -16,6 +16,7 @@ from . import audit, permissions
 from .errors import Refused
 from .models import ApiKey, AuditEvent, CallReason, Procedure, User, WebhookSubscription
 from .models.integrations import reason_code_validator
+from .prebuilt import Prebuilt
 
 KEY_PREFIX = "sopdesk_"
 _PREFIX = re.compile(r"[0-9a-f]{8}")
@@ -83,6 +84,12 @@ def scopes_of(key: ApiKey) -> list[str]:
     ]
 
 
+_ACTIVE_KEY = Prebuilt(
+    lambda prefix: ApiKey.objects.filter(prefix=prefix, revoked_at=None).order_by("pk")[:1],
+    stand_in="\x00no key\x00",  # new_key_material's prefixes are hex
+)
+
+
 def key_for(raw: str) -> ApiKey | None:
     """The active key whose text this is, or None (unknown, malformed or revoked). Its last use
     is recorded, at most once a minute."""
@@ -91,7 +98,7 @@ def key_for(raw: str) -> ApiKey | None:
     prefix = raw[len(KEY_PREFIX) :].split("_", 1)[0]
     if not _PREFIX.fullmatch(prefix):  # what new_key_material makes; nothing else is looked up
         return None
-    key = ApiKey.objects.filter(prefix=prefix, revoked_at=None).first()
+    key = _ACTIVE_KEY.first(prefix)
     if key is None or not hmac.compare_digest(key.key_hash, _hash(raw)):
         return None
     now = timezone.now()

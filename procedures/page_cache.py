@@ -20,34 +20,28 @@ The same key, shortened, is the page's ETag: a browser that asks again with If-N
 a 304 without the page being built or read from the cache.
 """
 
-import functools
 import hashlib
 import secrets
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, OuterRef, Subquery, Sum, When
+from django.db.models import Case, OuterRef, QuerySet, Subquery, Sum, When
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from . import freshness, permissions
 from .models import PersonalStamp, User
+from .prebuilt import Prebuilt
 
 PAGE_SECONDS = 300
 ROLE_BITS = {name: 1 << i for i, name in enumerate(permissions.ROLES)}
 
 
-# The person's query is built by the ORM once per process, with this stand-in where their id
-# goes, and run as plain SQL afterwards: compiling it on every request cost more than running it.
-_SOMEONE = -7_000_000_007
-
-
-@functools.cache
-def _person_sql() -> tuple[str, tuple]:
+def _person_query(pk) -> QuerySet:
     mine = OuterRef("pk")
-    query = User.objects.filter(pk=_SOMEONE).annotate(
+    return User.objects.filter(pk=pk).annotate(
         sopdesk_role_bits=Subquery(  # the person's roles as bits of ROLE_BITS
             User.groups.through.objects.filter(user=mine, group__name__in=permissions.ROLES)
             .values("user")
@@ -66,18 +60,18 @@ def _person_sql() -> tuple[str, tuple]:
             PersonalStamp.objects.filter(user=mine).values("session_stamp")
         ),
     )
-    return query.query.sql_with_params()
+
+
+_PERSON = Prebuilt(_person_query, stand_in=-7_000_000_007)
 
 
 def person(pk) -> User | None:
     """The person with `pk` as every request of theirs needs them, in one query: with their roles
     (kept as permissions.roles_of keeps them) and their personal stamp (`state`). The sign-in
     reads people this way (backends.LockoutBackend.get_user)."""
-    sql, params = _person_sql()
-    found = list(User.objects.raw(sql, tuple(pk if v == _SOMEONE else v for v in params)))
-    if not found:
+    user = _PERSON.first(pk)
+    if user is None:
         return None
-    user = found[0]
     bits = user.sopdesk_role_bits or 0
     permissions.remember_roles(user, {name for name, bit in ROLE_BITS.items() if bits & bit})
     return user

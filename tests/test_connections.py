@@ -1,5 +1,6 @@
-"""The PostgreSQL backend's health check (sopdesk/postgresql/base.py): skipped for a connection
-that has just served a request, made as Django makes it otherwise."""
+"""What every request pays at the database on PostgreSQL: the backend's health check
+(sopdesk/postgresql/base.py), skipped for a connection that has just served a request and made
+as Django makes it otherwise, and the per-request lookups built once (procedures/prebuilt.py)."""
 
 import pytest
 from django.db import connection, connections
@@ -82,3 +83,13 @@ def test_a_request_that_ended_in_a_database_error_proves_nothing(checks):
 
     assert len(made) == 2
     assert connections["default"]._proved_at == 1000.0
+
+
+def test_a_prebuilt_query_refuses_a_stand_in_it_cannot_find_once():
+    from procedures.models import User
+    from procedures.prebuilt import Prebuilt
+
+    twice = Prebuilt(lambda pk: User.objects.filter(pk=pk) | User.objects.filter(id=pk), 0)
+
+    with pytest.raises(ValueError, match="once"):
+        twice.first(1)
