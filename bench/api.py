@@ -17,7 +17,7 @@ req/s ÷ the URL's req/s ≤ 1.3, i.e. the URL's req/s ≥ the floor's ÷ 1.3) a
 p50 ÷ the floor's p50 ≤ 1.3). The API's session rate (1200/min per person, a constant) is raised
 for the run through SOPDESK_API_SESSION_RATE; the throttle itself still runs.
 
-    .venv/bin/python bench/api.py [--sqlite] [--seconds 12] [--rounds 3] [--quick]
+    .venv/bin/python bench/api.py [--sqlite] [--seconds 18] [--rounds 9] [--quick]
         [--connections 1,8,32] [--threads 1] [--server postgres://postgres@127.0.0.1:5432]
 
 Needs wrk: apt-get install -y wrk. The cores are shared by wrk, gunicorn and the database:

@@ -16,13 +16,15 @@ gunicorn run with SOPDESK_SENDFILE=nginx (X-Accel-Redirect to an internal /_prot
 aliasing MEDIA_ROOT) and measures the PDF and the image through nginx against nginx serving the
 same files directly. Everything started is stopped and removed at the end, on Ctrl-C too.
 
-    .venv/bin/python bench/serve.py [--sqlite] [--redis] [--sendfile nginx] [--seconds 12]
-        [--rounds 3] [--quick] [--connections 1,8,32] [--threads 1]
+    .venv/bin/python bench/serve.py [--sqlite] [--redis] [--sendfile nginx] [--seconds 18]
+        [--rounds 9] [--quick] [--connections 1,8,32] [--threads 1]
         [--server postgres://postgres@127.0.0.1:5432]
 
 Each URL is measured in --rounds rounds of --seconds ÷ rounds, round-robin over the URLs, and its
-median round is reported: on a shared machine the speed drifts, and measuring each URL once, one
-after the other, would lay the drift on the URLs measured last.
+median round is reported: on a shared machine the speed drifts (±30 % within a minute on the
+2-core VM this was written on), and measuring each URL once, one after the other, would lay the
+drift on the URLs measured last. Nine rounds of 2 seconds by default: three rounds of 4 seconds
+left a URL's ratio to the floor moving by ±0.2 from one run to the next.
 
 With --redis, a scratch redis-server is the shared cache (REDIS_URL), as on a site with several
 app servers.
@@ -643,10 +645,10 @@ def parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--sqlite", action="store_true", help="a scratch SQLite file instead")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument(
-        "--seconds", type=int, default=12, help="wrk seconds per URL, split between the rounds"
+        "--seconds", type=int, default=18, help="wrk seconds per URL, split between the rounds"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3,
+        "--rounds", type=int, default=9,
         help="round-robin rounds over the URLs; each URL's median round is reported",
     )  # fmt: skip
     parser.add_argument("--connections", default="1,8,32")
