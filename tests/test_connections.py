@@ -93,3 +93,42 @@ def test_a_prebuilt_query_refuses_a_stand_in_it_cannot_find_once():
 
     with pytest.raises(ValueError, match="once"):
         twice.first(1)
+
+
+@pytest.fixture
+def new_connection(roles):
+    """A connection of its own, so that nothing earlier prepared a statement on it."""
+    connections["default"].close()
+
+
+def prepared_statements() -> int:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+def test_the_persons_lookup_is_prepared_once_per_connection_and_still_counted(
+    new_connection, django_assert_num_queries
+):
+    from procedures import page_cache
+    from tests.factories import UserFactory
+
+    person = UserFactory(role="Agent")
+
+    with django_assert_num_queries(2):
+        first, again = page_cache.person(person.pk), page_cache.person(person.pk)
+
+    assert prepared_statements() == 1
+    assert first == again == person and first.sopdesk_role_bits == page_cache.ROLE_BITS["Agent"]
+
+
+def test_prepared_statements_can_be_turned_off(new_connection, monkeypatch):
+    from procedures import integrations
+    from tests.factories import UserFactory
+
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+    key = integrations.create_key(name="Off", created_by=UserFactory(is_superuser=True))
+
+    found = integrations.key_for(key.secret)
+
+    assert found == key.key and prepared_statements() == 0

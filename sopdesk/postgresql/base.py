@@ -1,4 +1,5 @@
-"""PostgreSQL with persistent connections health-checked the way connection pools do it.
+"""PostgreSQL with persistent connections health-checked the way connection pools do it, and
+prepared statements for the few queries every request runs.
 
 Django's CONN_HEALTH_CHECKS sends `SELECT 1` before the first query of every request: a whole
 round trip, as much as the one query that signs a person in (bench/serve.py: a third of a
@@ -8,21 +9,64 @@ checked (it has just proved itself), after a quiet moment it is checked as befor
 window trades: a server restarted inside that half second fails the one request that finds out,
 whose error then closes the connection (Django does that after any database error), and the
 next request opens a new one.
+
+Django turns psycopg's prepared statements off (connection poolers in transaction mode lose
+them). `prepared_cursor()` gives a cursor whose statements PostgreSQL parses and plans once per
+connection, for the lookups every request makes (procedures/prebuilt.py): planning the person's
+query cost as much as running it. Nothing else is prepared. DATABASE_PREPARED_STATEMENTS=0 turns
+it off (PgBouncer in transaction mode before 1.21).
 """
 
+import os
 import time
 
+import psycopg
 from django.db.backends.postgresql import base
 
 BYPASS_SECONDS = 0.5
+# psycopg prepares a statement after this many runs; only prepared_cursor() asks for it sooner.
+NEVER_BY_ITSELF = 2**31 - 1
 
 
 def _now() -> float:
     return time.monotonic()
 
 
+def prepared_statements() -> bool:
+    return os.environ.get("DATABASE_PREPARED_STATEMENTS", "1").strip().lower() not in (
+        "0",
+        "false",
+        "no",
+        "off",
+    )
+
+
+class PreparingCursor(psycopg.Cursor):
+    """Server-side binding; every statement prepared on its first run."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _proved_at = float("-inf")
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if prepared_statements() and connection.prepare_threshold is None:
+            connection.prepare_threshold = NEVER_BY_ITSELF
+        return connection
+
+    def prepared_cursor(self):
+        """A cursor like cursor()'s (health check, error wrapping, counted in tests and debug
+        logs) whose statements are prepared once per connection; a plain one when prepared
+        statements are off."""
+        if not prepared_statements():
+            return self.cursor()
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(PreparingCursor(self.connection))
 
     def close_if_unusable_or_obsolete(self):
         # Called as every request starts and ends. A request that used the connection (its
