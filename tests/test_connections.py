@@ -115,10 +115,11 @@ def test_the_persons_lookup_is_prepared_once_per_connection_and_still_counted(
 
     person = UserFactory(role="Agent")
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2) as queries:
         first, again = page_cache.person(person.pk), page_cache.person(person.pk)
 
     assert prepared_statements() == 1
+    assert queries.captured_queries[0]["sql"].endswith(f'"procedures_user"."id" = {person.pk}')
     assert first == again == person and first.sopdesk_role_bits == page_cache.ROLE_BITS["Agent"]
 
 

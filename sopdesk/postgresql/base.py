@@ -21,7 +21,7 @@ import os
 import time
 
 import psycopg
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 
 BYPASS_SECONDS = 0.5
 # psycopg prepares a statement after this many runs; only prepared_cursor() asks for it sooner.
@@ -48,7 +48,19 @@ class PreparingCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=prepare, binary=binary)
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # Django reads the query a client-side cursor sent; a prepared one sent placeholders.
+        if isinstance(cursor, PreparingCursor):
+            try:
+                return self.compose_sql(sql, params)
+            except psycopg.errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
     _proved_at = float("-inf")
 
     def get_new_connection(self, conn_params):
