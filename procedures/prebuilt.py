@@ -41,14 +41,14 @@ class Prebuilt:
         cursor_of = getattr(connection, "prepared_cursor", connection.cursor)
         with cursor_of() as cursor:
             cursor.execute(sql, args)
-            found = cursor.fetchone()
-        if found is None:
+            row = cursor.fetchone()
+        if row is None:
             return None
-        row = list(found)
+        row = list(row)
         for position, (functions, expression) in converters:
             for convert in functions:
                 row[position] = convert(row[position], expression, connection)
         found = model.from_db(alias, fields, row[: len(fields)])
-        for name, value_ in zip(annotations, row[len(fields) :], strict=True):
-            setattr(found, name, value_)
+        for name, extra in zip(annotations, row[len(fields) :], strict=True):
+            setattr(found, name, extra)
         return found

@@ -130,13 +130,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's PostgreSQL backend, with the health check of a connection skipped while it has
-    # just served a request (sopdesk/postgresql/base.py).
+    # just served a request, and the lookups every request makes prepared (off behind PgBouncer
+    # in transaction mode before 1.21): sopdesk/postgresql/base.py.
     DATABASES["default"]["ENGINE"] = "sopdesk.postgresql"
     # No JIT compilation: a search over 10,000 procedures spent 22 ms compiling to save nothing
     # (bench/search.py). Web queries are short; JIT pays off only for long reports.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", os.environ.get("DATABASE_OPTIONS", "-c jit=off")
     )
+SOPDESK_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "procedures.User"

@@ -123,11 +123,11 @@ def test_the_persons_lookup_is_prepared_once_per_connection_and_still_counted(
     assert first == again == person and first.sopdesk_role_bits == page_cache.ROLE_BITS["Agent"]
 
 
-def test_prepared_statements_can_be_turned_off(new_connection, monkeypatch):
+def test_prepared_statements_can_be_turned_off(new_connection, settings):
     from procedures import integrations
     from tests.factories import UserFactory
 
-    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+    settings.SOPDESK_PREPARED_STATEMENTS = False
     key = integrations.create_key(name="Off", created_by=UserFactory(is_superuser=True))
 
     found = integrations.key_for(key.secret)

@@ -13,14 +13,14 @@ next request opens a new one.
 Django turns psycopg's prepared statements off (connection poolers in transaction mode lose
 them). `prepared_cursor()` gives a cursor whose statements PostgreSQL parses and plans once per
 connection, for the lookups every request makes (procedures/prebuilt.py): planning the person's
-query cost as much as running it. Nothing else is prepared. DATABASE_PREPARED_STATEMENTS=0 turns
-it off (PgBouncer in transaction mode before 1.21).
+query cost as much as running it. Nothing else is prepared. DATABASE_PREPARED_STATEMENTS=0
+(settings.SOPDESK_PREPARED_STATEMENTS) turns it off: PgBouncer in transaction mode before 1.21.
 """
 
-import os
 import time
 
 import psycopg
+from django.conf import settings
 from django.db.backends.postgresql import base, operations
 
 BYPASS_SECONDS = 0.5
@@ -33,12 +33,7 @@ def _now() -> float:
 
 
 def prepared_statements() -> bool:
-    return os.environ.get("DATABASE_PREPARED_STATEMENTS", "1").strip().lower() not in (
-        "0",
-        "false",
-        "no",
-        "off",
-    )
+    return getattr(settings, "SOPDESK_PREPARED_STATEMENTS", True)
 
 
 class PreparingCursor(psycopg.Cursor):
