@@ -1,10 +1,8 @@
-"""Who may do what. One function per question; views, templates, commands and the workflow ask
-here, in three shapes (as Wagtail's permission policies): "may this user do X to this object"
-(`can_edit`, `can_review`), "which objects may they do X to" (`revisions_to_sign`), "who may do X" (`eligible_signers`, `editors_of`).
-
-Roles are Django groups, created by migration 0002: Agent, Supervisor, Manager,
-Document controller. A superuser counts as a document controller.
-"""
+"""Who may do what, one function per question, asked by views, templates, commands and the
+workflow; in three shapes (Wagtail's permission policies): may this user do X to this object
+(`can_edit`), which objects may they do X to (`revisions_to_sign`), who may (`eligible_signers`).
+Roles are Django groups: Agent, Supervisor, Manager, Document controller (migration 0002), Quality
+evaluator (quality's 0002; its policy in quality/permissions.py). A superuser is a controller."""
 
 from django.contrib.auth.models import AnonymousUser, Group
 from django.utils.translation import gettext_lazy as _
@@ -16,13 +14,15 @@ AGENT = "Agent"
 SUPERVISOR = "Supervisor"
 MANAGER = "Manager"
 DOCUMENT_CONTROLLER = "Document controller"
-ROLES = (AGENT, SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER)
+QUALITY_EVALUATOR = "Quality evaluator"
+ROLES = (AGENT, SUPERVISOR, MANAGER, DOCUMENT_CONTROLLER, QUALITY_EVALUATOR)
 # What each role is called in the reader's language (the groups keep their stored names).
 ROLE_LABELS = {
     AGENT: _("Agent"),
     SUPERVISOR: _("Supervisor"),
     MANAGER: _("Manager"),
     DOCUMENT_CONTROLLER: _("Document controller"),
+    QUALITY_EVALUATOR: _("Quality evaluator"),
 }
 
 AnyUser = User | AnonymousUser

@@ -66,6 +66,19 @@ def revision_in_force(procedure: Procedure, at: datetime.datetime | None = None)
     return effective
 
 
+def revision_in_force_then(procedure: Procedure, at: datetime.datetime) -> Revision | None:
+    """The revision of `procedure` that was in force at a past moment (a call's time, say),
+    whatever has happened since: the signed-off revision that took effect last before `at`,
+    unless the procedure had been withdrawn by then. One query."""
+    if procedure.withdrawn_at is not None and procedure.withdrawn_at <= at:
+        return None
+    return (
+        procedure.revisions.filter(status__in=SIGNED_OFF_STATUSES, effective_at__lte=at)
+        .order_by("-effective_at", "-number")
+        .first()
+    )
+
+
 # ---------------------------------------------------------------- the manual
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     # Before django_tasks_db: its `db_worker` command is replaced by one that survives
     # database errors (procedures/management/commands/db_worker.py).
     "procedures",
+    "quality",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -415,3 +416,14 @@ LOGGING = {
     # WeasyPrint reports every rendering step at INFO; keep its warnings (a refused URL).
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Quality monitoring (quality/): how many calls each agent should have evaluated per week (the
+# dashboard marks fewer or more), the average score under which an agent is listed for coaching,
+# and when a step is missed often enough to suggest a change to its procedure's owner.
+SOPDESK_QUALITY_CALLS_PER_WEEK = (
+    env_int("SOPDESK_QUALITY_CALLS_PER_WEEK_MIN", 4),
+    env_int("SOPDESK_QUALITY_CALLS_PER_WEEK_MAX", 8),
+)
+SOPDESK_QUALITY_THRESHOLD = env_int("SOPDESK_QUALITY_THRESHOLD", 85)
+SOPDESK_QUALITY_MISSED_SHARE = env_int("SOPDESK_QUALITY_MISSED_SHARE", 25)
+SOPDESK_QUALITY_MISSED_CALLS = env_int("SOPDESK_QUALITY_MISSED_CALLS", 10)

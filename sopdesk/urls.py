@@ -42,6 +42,7 @@ urlpatterns = [
         ),
         name="javascript-catalog",
     ),
+    path("quality/", include("quality.urls")),
     path("", include("procedures.urls")),
 ]
 

@@ -49,6 +49,13 @@ def controller(db):
     )
 
 
+@pytest.fixture
+def evaluator(db):
+    return UserFactory(
+        username="evaluator", first_name="Anna", last_name="Szabó", role="Quality evaluator"
+    )
+
+
 @pytest.fixture(autouse=True)
 def site_language():
     """Each test starts in the site's language: a request as a person who reads Hungarian leaves

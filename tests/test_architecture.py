@@ -6,10 +6,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "procedures"
+PACKAGES = (ROOT / "procedures", ROOT / "quality")
 STATUSES = ("DRAFT", "IN_REVIEW", "APPROVED", "EFFECTIVE", "SUPERSEDED", "WITHDRAWN")
 # Where a revision's statuses may be named: the model, the state machine, the read questions.
-STATUS_HOMES = ("procedures/models/", "procedures/workflow/", "procedures/selectors.py")
+STATUS_HOMES = (
+    "procedures/models/",
+    "procedures/workflow/",
+    "procedures/selectors.py",
+    "quality/models.py",  # a scorecard version's statuses, and its state machine
+    "quality/workflow.py",
+)
 _NAMES = "|".join(STATUSES)
 STATUS_LITERAL = re.compile(
     rf"Revision\.Status\b|(?<!_\()[\"'](?:{_NAMES})[\"']|\bS\.(?:{_NAMES})\b"
@@ -19,7 +25,7 @@ SIZE_LIMIT = 400
 
 def _python_modules() -> dict[str, Path]:
     modules = {}
-    for path in PACKAGE.rglob("*.py"):
+    for path in (p for package in PACKAGES for p in package.rglob("*.py")):
         if "migrations" in path.parts:
             continue
         parts = path.relative_to(ROOT).with_suffix("").parts

@@ -143,6 +143,10 @@ class NotificationKind(models.TextChoices):
     FEEDBACK_REPLY = "FEEDBACK_REPLY", _("Reply to feedback")
     FEEDBACK_FOLLOW_UP = "FEEDBACK_FOLLOW_UP", _("Follow-up on feedback")
     TO_READ = "TO_READ", _("New revision to read")
+    EVALUATION_SHARED = "EVALUATION_SHARED", _("A call of yours was evaluated")
+    EVALUATION_DISPUTED = "EVALUATION_DISPUTED", _("An evaluation was disputed")
+    DISPUTE_DECIDED = "DISPUTE_DECIDED", _("Your dispute was decided")
+    CALIBRATION_INVITED = "CALIBRATION_INVITED", _("A call to score for calibration")
 
 
 class Notification(models.Model):
@@ -195,6 +199,14 @@ class Notification(models.Model):
             }
         if self.kind == self.Kind.FEEDBACK_FOLLOW_UP:
             return _("%(name)s added to their feedback on %(code)s") % p
+        if self.kind == self.Kind.EVALUATION_SHARED:
+            return _("Your call %(call)s was evaluated: %(score)s %%") % p
+        if self.kind == self.Kind.EVALUATION_DISPUTED:
+            return _("%(name)s disputed the evaluation of call %(call)s") % p
+        if self.kind == self.Kind.DISPUTE_DECIDED:
+            return _("Your dispute about call %(call)s was decided") % p
+        if self.kind == self.Kind.CALIBRATION_INVITED:
+            return _("%(name)s asks you to score call %(call)s for calibration") % p
         due = formats.date_format(datetime.date.fromisoformat(p["due"]), "DATE_FORMAT")
         return _("%(code)s revision %(number)s is in force: please read it by %(due)s") % {
             **p,

@@ -12,6 +12,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
+from quality import analytics
+from quality import permissions as quality_permissions
+from quality.analytics import Scope
+
 from .. import (
     audit,
     feedback,
@@ -51,6 +55,8 @@ def home(request):
         return redirect("login")
     if permissions.can_use_desk(request.user):
         return redirect("desk:index")
+    if quality_permissions.is_evaluator(request.user):
+        return redirect("quality:evaluations")
     return redirect("manual:toc")
 
 
@@ -223,6 +229,8 @@ class ProcedureDetailView(ProcedureMixin, TemplateView):
             translated=revisions[0].source_revision if revisions else None,
             source_now=selectors.source_moved_on(revisions[0]) if revisions else None,
             call_reasons=call_reasons,
+            # what quality evaluations say about its steps, whoever's calls they were
+            missed_steps=analytics.missed_steps(Scope(weeks=12, procedure=self.procedure), limit=5),
             **kwargs,
         )
 

@@ -1,0 +1,236 @@
+"""Who may do what with scorecards and evaluations, one function per question, in the shapes of
+procedures/permissions.py: may this person do X to this object, which objects may they see.
+
+Quality evaluators (often an outside firm) and supervisors score calls; evaluators, supervisors
+and managers build scorecards; a manager who did not write a scorecard version approves it. An
+agent sees their own shared evaluations, a supervisor their team's, managers and evaluators all
+of them; nobody changes a shared evaluation (a correction replaces it).
+"""
+
+from django.db.models import Q, QuerySet
+
+from procedures.models import User
+from procedures.permissions import (
+    AGENT,
+    MANAGER,
+    QUALITY_EVALUATOR,
+    SUPERVISOR,
+    AnyUser,
+    is_manager,
+    is_supervisor,
+    roles_of,
+)
+
+from .models import CalibrationSession, Evaluation, ScorecardVersion
+
+
+def is_evaluator(user: AnyUser) -> bool:
+    return QUALITY_EVALUATOR in roles_of(user)
+
+
+def can_use_quality(user: AnyUser) -> bool:
+    """The quality area (/quality/): scorecards, evaluations, disputes."""
+    return is_evaluator(user) or is_supervisor(user) or is_manager(user)
+
+
+def can_build_scorecards(user: AnyUser) -> bool:
+    return is_evaluator(user) or is_supervisor(user) or is_manager(user)
+
+
+def can_edit_scorecard(user: AnyUser, version: ScorecardVersion) -> bool:
+    return version.is_draft and can_build_scorecards(user)
+
+
+def can_submit_scorecard(user: AnyUser, version: ScorecardVersion) -> bool:
+    return can_edit_scorecard(user, version)
+
+
+def can_approve_scorecard(user: AnyUser, version: ScorecardVersion) -> bool:
+    """A manager approves (or returns) a version somebody else wrote."""
+    return version.is_in_review and is_manager(user) and user.pk != version.created_by_id
+
+
+def can_put_scorecard_in_use(user: AnyUser, version: ScorecardVersion) -> bool:
+    return version.is_approved and (is_manager(user) or is_evaluator(user))
+
+
+def can_retire_scorecard(user: AnyUser, version: ScorecardVersion) -> bool:
+    return version.is_in_use and is_manager(user)
+
+
+def can_revise_scorecard(user: AnyUser, version: ScorecardVersion) -> bool:
+    """Start the next version from one in use (or retired), e.g. when a procedure changed."""
+    return (version.is_in_use or version.is_retired) and can_build_scorecards(user)
+
+
+def can_score_calls(user: AnyUser) -> bool:
+    return is_evaluator(user) or is_supervisor(user)
+
+
+def supervises(user: AnyUser, agent: User) -> bool:
+    return is_supervisor(user) and agent.team_id is not None and agent.team.supervisor_id == user.pk
+
+
+def agents_to_score(user: AnyUser) -> QuerySet:
+    """The agents this person may score: every active agent for an evaluator, a supervisor's
+    own team's agents otherwise."""
+    if not can_score_calls(user):
+        return User.objects.none()
+    agents = User.objects.filter(groups__name=AGENT, is_active=True).exclude(pk=user.pk)
+    if not is_evaluator(user):
+        agents = agents.filter(team__supervisor=user)
+    return agents.order_by("first_name", "last_name", "username")
+
+
+def active_agents() -> QuerySet:
+    return User.objects.filter(groups__name=AGENT, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def can_edit_evaluation(user: AnyUser, evaluation: Evaluation) -> bool:
+    """A draft, by whoever is scoring it; shared evaluations are never edited."""
+    return evaluation.is_draft and evaluation.evaluator_id == user.pk
+
+
+def evaluations_visible_to(user: AnyUser) -> QuerySet:
+    """The evaluations this person may open: their own drafts, and the shared (or corrected)
+    evaluations of the agents they may follow."""
+    if not user.is_authenticated:
+        return Evaluation.objects.none()
+    mine = Q(evaluator=user, calibration__isnull=True)
+    shared = ~Q(status=Evaluation.Status.DRAFT) & Q(calibration__isnull=True)
+    if is_evaluator(user) or is_manager(user):
+        return Evaluation.objects.filter(mine | shared)
+    seen = Q(agent=user)
+    if is_supervisor(user):
+        seen |= Q(agent__team__supervisor=user)
+    return Evaluation.objects.filter(mine | (shared & seen))
+
+
+def can_see_evaluation(user: AnyUser, evaluation: Evaluation) -> bool:
+    if not user.is_authenticated:
+        return False
+    if evaluation.evaluator_id == user.pk:
+        return True
+    if evaluation.calibration_id is not None:  # blind until everyone scored; never the agent's
+        return can_see_calibration_results(user, evaluation.calibration)
+    if evaluation.is_draft:
+        return False
+    return (
+        evaluation.agent_id == user.pk
+        or is_evaluator(user)
+        or is_manager(user)
+        or supervises(user, evaluation.agent)
+    )
+
+
+def shows_evaluator(user: AnyUser, evaluation: Evaluation) -> bool:
+    """An evaluation can hide its evaluator's name from the agent (outside monitors)."""
+    return not (evaluation.hide_evaluator and evaluation.agent_id == user.pk)
+
+
+def can_respond(user: AnyUser, evaluation: Evaluation) -> bool:
+    """The agent acknowledges or disputes a shared evaluation of theirs, once."""
+    return (
+        evaluation.is_shared
+        and evaluation.calibration_id is None
+        and evaluation.agent_id == user.pk
+        and not has_response(evaluation)
+    )
+
+
+def has_response(evaluation: Evaluation) -> bool:
+    return evaluation.response_or_none is not None
+
+
+def can_decide_dispute(user: AnyUser, evaluation: Evaluation) -> bool:
+    """The agent's supervisor (or a manager) decides an open dispute."""
+    response = evaluation.response_or_none
+    if response is None or not response.is_open_dispute:
+        return False
+    if evaluation.evaluator_id == user.pk:
+        return False
+    return supervises(user, evaluation.agent) or is_manager(user)
+
+
+def can_correct(user: AnyUser, evaluation: Evaluation) -> bool:
+    """A shared evaluation is corrected by a new one: by its evaluator, the agent's supervisor
+    or a manager, never by the agent."""
+    if not evaluation.is_shared or evaluation.calibration_id or evaluation.agent_id == user.pk:
+        return False
+    return (
+        evaluation.evaluator_id == user.pk or supervises(user, evaluation.agent) or is_manager(user)
+    )
+
+
+def can_see_disputes(user: AnyUser) -> bool:
+    return is_supervisor(user) or is_manager(user)
+
+
+def dispute_handlers(evaluation: Evaluation) -> list[User]:
+    """Who decides a dispute: the agent's supervisor, or the managers for an agent with no team."""
+    team = evaluation.agent.team
+    if team is not None:
+        return [team.supervisor]
+    return list(User.objects.filter(groups__name=MANAGER, is_active=True))
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def can_lead_calibration(user: AnyUser) -> bool:
+    return can_score_calls(user) or is_manager(user)
+
+
+def calibrators() -> QuerySet:
+    """Who may be asked to score a calibrated call: quality evaluators and supervisors."""
+    return (
+        User.objects.filter(groups__name__in=[QUALITY_EVALUATOR, SUPERVISOR], is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _takes_part(user: AnyUser, session: CalibrationSession) -> bool:
+    return session.lead_id == user.pk or session.evaluations.filter(evaluator=user).exists()
+
+
+def can_see_calibration(user: AnyUser, session: CalibrationSession) -> bool:
+    """The lead and the participants; managers and evaluators follow every session."""
+    return user.is_authenticated and (
+        is_manager(user) or is_evaluator(user) or _takes_part(user, session)
+    )
+
+
+def can_see_calibration_results(user: AnyUser, session: CalibrationSession) -> bool:
+    """Blind scoring: nobody sees another's answers before everyone has scored."""
+    if not can_see_calibration(user, session):
+        return False
+    return (
+        session.is_closed or not session.evaluations.filter(status=Evaluation.Status.DRAFT).exists()
+    )
+
+
+def can_record_reference(user: AnyUser, session: CalibrationSession) -> bool:
+    return session.lead_id == user.pk and not session.is_closed
+
+
+# ---------------------------------------------------------------- what the scores say
+
+
+def dashboard_teams(user: AnyUser) -> tuple[int, ...] | None:
+    """The teams whose figures this person sees: every team (None) for the quality team and
+    managers, their own teams for a supervisor."""
+    if is_evaluator(user) or is_manager(user):
+        return None
+    return tuple(user.supervised_teams.values_list("pk", flat=True))
+
+
+def can_suggest_changes(user: AnyUser) -> bool:
+    """Turning an often-missed step into feedback for the procedure's owner."""
+    return is_evaluator(user) or is_manager(user)
+
+
+def can_export_evaluations(user: AnyUser) -> bool:
+    return can_use_quality(user)
