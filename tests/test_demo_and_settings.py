@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from procedures import reading, selectors
 from procedures.content import steps_of
@@ -44,6 +45,7 @@ def test_seed_demo_builds_a_realistic_manual_and_can_run_twice(db):
         "manager",
         "manager2",
         "controller",
+        "evaluator",
     }
     assert set(User.objects.values_list("username", flat=True)) == usernames
     assert User.objects.get(username="supervisor").check_password("sopdesk-demo")
@@ -70,6 +72,40 @@ def test_seed_demo_shows_every_reading_and_feedback_state(db):
     dewi = User.objects.get(username="agent")
     changed = selectors.revision_in_force(Procedure.objects.by_code("CC-CH-001").get())
     assert reading.last_acknowledged(dewi, changed).number == 1
+
+
+def test_seed_demo_shows_quality_monitoring_in_every_state(db):
+    from quality import analytics, scorecards
+    from quality.models import CalibrationSession, Evaluation, Response, ScorecardVersion
+
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+
+    in_use = ScorecardVersion.objects.filter(status="IN_USE").select_related("scorecard")
+    assert sorted(v.scorecard.name for v in in_use) == ["Complaints", "Inbound calls"]
+    shared = analytics.counted()
+    assert 40 <= shared.count() <= 120  # "a few dozen" over eight weeks, not doubled
+    oldest = shared.order_by("call_at").first().call_at
+    assert (timezone.now() - oldest).days >= 49
+    assert Response.objects.filter(kind="DISPUTED", decision="").exists()
+    assert Response.objects.filter(kind="DISPUTED", decision="UPHELD").exists()
+    assert Evaluation.objects.filter(status="CORRECTED").exists()
+    assert Evaluation.objects.filter(status="DRAFT", calibration=None).exists()
+    assert CalibrationSession.objects.filter(closed_at__isnull=False).exists()
+    assert CalibrationSession.objects.filter(closed_at__isnull=True).exists()
+    inbound = in_use.get(scorecard__name="Inbound calls")
+    moved = scorecards.moved_on(inbound)  # CC-CH-001's revision 2 came after the scorecard
+    assert [(m.procedure.code, m.based_on.number, m.in_force.number) for m in moved] == [
+        ("CC-CH-001", 1, 2)
+    ]
+    numbers = set(
+        Evaluation.objects.filter(revisions_in_force__procedure__code="CC-CH-001").values_list(
+            "revisions_in_force__revision__number", flat=True
+        )
+    )
+    assert numbers == {1, 2}  # calls scored against the revision in force at their time
+    missed = analytics.missed_steps(analytics.Scope(weeks=12))
+    assert any(step.worth_a_suggestion for step in missed)
 
 
 def test_argon2id_with_owasps_parameters_is_the_first_password_hasher():

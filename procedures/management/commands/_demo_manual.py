@@ -24,6 +24,7 @@ USERS = [
     ("manager", "James", "Okafor", "Manager"),
     ("manager2", "Sophie", "Laurent", "Manager"),
     ("controller", "Priya", "Raman", "Document controller"),
+    ("evaluator", "Anna", "Szabó", "Quality evaluator"),
 ]
 
 # What the seed does with each procedure after its first draft, through the real workflow.
@@ -43,6 +44,10 @@ LIFECYCLE = {
     "CC-IT-001": "effective",
     "CC-HR-001": "effective",
 }
+
+# In force for weeks (days ago: revision 1, revision 2), so that the quality team has scored
+# calls on them for eight weeks; CC-CH-001's revision 2 came in between (its scorecard follows).
+IN_FORCE_SINCE = {"CC-CH-001": (75, 24), "CC-CH-002": (75, 0), "CC-CH-004": (75, 0)}
 
 # The revision 2 of the "revised" and "in_review" procedures: one step reworded, and why.
 REVISIONS = {

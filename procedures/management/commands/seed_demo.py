@@ -7,9 +7,6 @@ is approved for next week, one is overdue for its periodic review.
 """
 
 import datetime
-import itertools
-from contextlib import contextmanager
-from unittest import mock
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -32,8 +29,18 @@ from procedures.models import (
 )
 from procedures.steps import StepData
 
-from ._demo_manual import CATEGORIES, LIFECYCLE, PROCEDURES, REVIEW, REVISIONS, USERS
+from . import _demo_quality
+from ._demo_manual import (
+    CATEGORIES,
+    IN_FORCE_SINCE,
+    LIFECYCLE,
+    PROCEDURES,
+    REVIEW,
+    REVISIONS,
+    USERS,
+)
 from ._demo_media import crm_screenshot, disposition_csv
+from ._demo_time import as_of, days_before
 
 # The phone system's call reasons and IVR queues, mapped to the procedures that answer them.
 CALL_REASONS = (
@@ -47,17 +54,6 @@ CALL_REASONS = (
 DEMO_PASSWORD = "sopdesk-demo"  # noqa: S105 - documented in the README, demo only
 # Quality monitoring procedures need two managers' approval (an approval rule in the demo).
 RULES = {"Quality monitoring": 2}
-
-
-@contextmanager
-def as_of(start: datetime.datetime):
-    """Run the workflow as if it were `start` (seconds passing with each call): consistent history."""
-    ticks = itertools.count()
-    with mock.patch(
-        "django.utils.timezone.now",
-        side_effect=lambda: start + datetime.timedelta(seconds=next(ticks)),
-    ):
-        yield
 
 
 class Command(BaseCommand):
@@ -94,6 +90,7 @@ class Command(BaseCommand):
         self._teams()
         self._feedback()
         self._call_reasons()
+        _demo_quality.seed(self.users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(self.users)} users (password {DEMO_PASSWORD!r}), "
@@ -221,10 +218,8 @@ class Command(BaseCommand):
 
     def _procedure(self, spec: dict) -> None:
         state = LIFECYCLE.get(spec["code"], "draft")
-        if state == "overdue":
-            with as_of(timezone.now() - datetime.timedelta(days=400)):
-                self._first_revision(spec, state)
-        else:
+        days_ago = 400 if state == "overdue" else IN_FORCE_SINCE.get(spec["code"], (0, 0))[0]
+        with days_before(days_ago):
             self._first_revision(spec, state)
 
     def _first_revision(self, spec: dict, state: str) -> None:
@@ -268,7 +263,8 @@ class Command(BaseCommand):
             revision.refresh_from_db()
             services.acknowledge(agent=self.users["agent"], revision=revision)
         if state in ("revised", "in_review"):
-            self._second_revision(spec, owner, state)
+            with days_before(IN_FORCE_SINCE.get(spec["code"], (0, 0))[1]):
+                self._second_revision(spec, owner, state)
 
     def _screenshot_and_form(self, revision: Revision, owner: User, content) -> None:
         """CC-CH-001's last step shows the CRM's wrap-up screen; the code list is attached."""
