@@ -327,8 +327,9 @@ def fetch(
         connection.close()
 
 
-def login(port: int) -> str:
-    """The demo agent's cookies after a real login POST with the form's CSRF token."""
+def login(port: int, username: str = AGENT) -> str:
+    """A demo person's cookies (the agent's by default) after a real login POST with the form's
+    CSRF token."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(
         urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar)
@@ -338,14 +339,14 @@ def login(port: int) -> str:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     if token is None:
         raise SystemExit("no CSRF token on the login page")
-    form = {"username": AGENT, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
+    form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}
     request = urllib.request.Request(
         url, data=urllib.parse.urlencode(form).encode(), headers={"Referer": url}
     )
     opener.open(request, timeout=30).read()
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     if fetch(port, "/bench/authenticated/", cookie)[0] != 200:
-        raise SystemExit(f"login as {AGENT} did not give a session (cookies: {sorted(jar)})")
+        raise SystemExit(f"login as {username} did not give a session (cookies: {sorted(jar)})")
     return cookie
 
 
@@ -479,6 +480,16 @@ def measure_gunicorn(port: int, cookie: str, status: dict, args) -> dict:
     sizes = {key: len(checked(port, path, c)) for key, _, path, c in urls}
     if checked(port, pdf, cookie, warm=0) != checked(port, status["static"], warm=0):
         print("note: the static copy's bytes differ from what the PDF URL serves")
+    results = table(port, urls, args)
+    print("response sizes (bytes): " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
+    results["paths"] = {"pdf": pdf, "image": image}
+    return results
+
+
+def table(port: int, urls: list, args) -> dict:
+    """wrk on each of `urls` ((key, label, path, cookie), one keyed "floor") at each number of
+    connections, interleaved; prints a row each with its ratio to the floor; the results by
+    (key, connections)."""
     results: dict = {}
     print("\n" + header("× floor"))
     for connections in args.connections:
@@ -497,8 +508,6 @@ def measure_gunicorn(port: int, cookie: str, status: dict, args) -> dict:
         for key, *_ in urls:
             print(row(results[key, connections], floor), flush=True)
         print()
-    print("response sizes (bytes): " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
-    results["paths"] = {"pdf": pdf, "image": image}
     return results
 
 
