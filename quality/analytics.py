@@ -18,9 +18,15 @@ from django.utils import timezone
 
 from procedures.models import Procedure, Team, User
 
-from .models import Answer, CallTally, Evaluation, StepTally
+from .models import Answer, CallTally, Evaluation, QualityEvent, StepTally
 
 YES, NO = Answer.Choice.YES, Answer.Choice.NO
+
+
+def state() -> int:
+    """Moves whenever a figure can: every share and correction is a quality event (the key of a
+    kept dashboard, with page_cache's person, manual state and minute)."""
+    return QualityEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def counted() -> QuerySet:

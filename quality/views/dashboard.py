@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from procedures import feedback, selectors
+from procedures import feedback, page_cache, selectors
 from procedures.csv_export import csv_response
 from procedures.models import Feedback, Procedure, Team
 
@@ -51,9 +51,20 @@ def scope_from(request) -> tuple[DashboardForm, analytics.Scope]:
 
 
 class DashboardView(QualityMixin, TemplateView):
-    """/quality/dashboard/: one aggregate query per figure, whatever the number of calls."""
+    """/quality/dashboard/: one aggregate query per figure over the kept sums, whatever the
+    number of calls; the page is kept per person until a figure can have changed."""
 
     template_name = "quality/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        """Kept like the manual's pages (page_cache): built again when an evaluation is shared or
+        corrected (the quality state), the person's own state or the manual's changes, or the
+        minute turns."""
+        page_key = page_cache.key(
+            request, "quality-dashboard", request.get_full_path(), analytics.state()
+        )
+        build = super().get
+        return page_cache.serve(request, page_key, lambda: build(request, *args, **kwargs))
 
     def get_context_data(self, **kwargs):
         form, scope = scope_from(self.request)
