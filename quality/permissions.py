@@ -130,6 +130,12 @@ def shows_evaluator(user: AnyUser, evaluation: Evaluation) -> bool:
     return not (evaluation.hide_evaluator and evaluation.agent_id == user.pk)
 
 
+def sees_evaluation_history(user: AnyUser, evaluation: Evaluation) -> bool:
+    """Who did what to an evaluation, with their names: not for the agent (the evaluator's name
+    may be hidden from them; what they need, the answers and the decisions, is on the page)."""
+    return can_see_evaluation(user, evaluation) and evaluation.agent_id != user.pk
+
+
 def can_respond(user: AnyUser, evaluation: Evaluation) -> bool:
     """The agent acknowledges or disputes a shared evaluation of theirs, once."""
     return (

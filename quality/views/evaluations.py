@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 
 from procedures import notifications
 
-from .. import evaluations, permissions
+from .. import calibration, evaluations, permissions
 from ..forms import AnswersForm, ReasonForm, StartEvaluationForm
 from ..models import Evaluation
 from ..records import QualityRefused
@@ -48,6 +48,9 @@ class EvaluationListView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             page=page,
             disputes=disputes,
+            calibrations_waiting=calibration.waiting_for(user).count()
+            if permissions.can_score_calls(user)
+            else 0,
             can_score=permissions.can_score_calls(user),
             own_only=not permissions.can_use_quality(user),
             **kwargs,
@@ -143,6 +146,9 @@ class EvaluationView(LoginRequiredMixin, TemplateView):
                 "procedure", "revision"
             ).order_by("pk"),
             shows_evaluator=permissions.shows_evaluator(user, evaluation),
+            events=evaluation.events.order_by("at", "pk")
+            if permissions.sees_evaluation_history(user, evaluation)
+            else [],
             may={
                 "respond": permissions.can_respond(user, evaluation),
                 "decide": permissions.can_decide_dispute(user, evaluation),

@@ -183,9 +183,10 @@ def test_the_calibration_pages(client, version, evaluator, supervisor, agent):
         {"scorecard": version.pk, "agent": agent.pk, "call_reference": "CAL-9", "call_at": moment,
          "participants": [evaluator.pk, supervisor.pk]},
     )  # fmt: skip
-    session = calibration.scores(Evaluation.objects.get(evaluator=evaluator).calibration)[
-        0
-    ].calibration
+    session = Evaluation.objects.get(evaluator=evaluator).calibration
+    client.force_login(supervisor)
+    waiting = client.get("/quality/").content.decode()
+    client.force_login(evaluator)
     for score in calibration.scores(session):
         answer_all(score, score.evaluator, ["YES", "NO", "YES", "YES"])
     results_page = client.get(session.get_absolute_url())
@@ -200,6 +201,7 @@ def test_the_calibration_pages(client, version, evaluator, supervisor, agent):
     agents_view = client.get(session.get_absolute_url())
 
     assert started.status_code == 302
+    assert "A calibration session waits for your score." in waiting
     assert "Answers per line" in results_page.content.decode()
     assert "Reference recorded: each evaluator sees how they agreed." in recorded.content.decode()
     assert "75 %" in people_page

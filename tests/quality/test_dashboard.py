@@ -292,14 +292,22 @@ def test_the_sums_kept_as_calls_are_shared_and_corrected_equal_a_recount(
 
 
 def test_the_dashboard_is_kept_until_a_call_is_shared(world, evaluator, client):
-    qf.scored(world["version"], by=evaluator, agent=world["agent"], call_at=week_ago(1), reference="FIRST")
+    qf.scored(
+        world["version"], by=evaluator, agent=world["agent"], call_at=week_ago(1), reference="FIRST"
+    )
     client.force_login(evaluator)
     client.get("/quality/dashboard/")  # the CSRF cookie: a page with forms is kept only then
     first = client.get("/quality/dashboard/")
 
     with CaptureQueriesContext(connection) as kept:
         again = client.get("/quality/dashboard/")
-    qf.scored(world["version"], by=evaluator, agent=world["agent"], call_at=week_ago(1), reference="SECOND")
+    qf.scored(
+        world["version"],
+        by=evaluator,
+        agent=world["agent"],
+        call_at=week_ago(1),
+        reference="SECOND",
+    )
     after = client.get("/quality/dashboard/").content.decode()
 
     assert again.content == first.content

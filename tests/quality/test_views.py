@@ -165,7 +165,9 @@ def test_the_agent_sees_quality_team_when_the_evaluator_is_hidden(
 
     shown = page(client.get(evaluation.get_absolute_url())) + page(client.get("/quality/"))
 
-    assert "Quality team" in shown and "Szabó" not in shown
+    assert "Quality team" in shown and "Szabó" not in shown  # nor in the history, not theirs
+    client.force_login(evaluator)
+    assert "Scoring started" in client.get(evaluation.get_absolute_url()).content.decode()
 
 
 # ---------------------------------------------------------------- every page, every language

@@ -12,4 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         calls, steps = tallies.rebuild()
-        self.stdout.write(self.style.SUCCESS(f"Recounted: {calls} agent-weeks, {steps} step-weeks."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Recounted: {calls} agent-weeks, {steps} step-weeks.")
+        )
