@@ -5,6 +5,7 @@ evaluations as CSV."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -125,7 +126,10 @@ class SuggestView(QualityMixin, View):
     def post(self, request):
         if not permissions.can_suggest_changes(request.user):
             raise PermissionDenied(_("Suggestions are sent by the quality team and managers."))
-        procedure = get_object_or_404(Procedure, pk=request.POST.get("procedure"))
+        chosen = request.POST.get("procedure", "")
+        if not chosen.isdigit():
+            raise Http404(_("There is no such procedure."))
+        procedure = get_object_or_404(Procedure, pk=int(chosen))
         key = request.POST.get("step", "")
         _form, scope = scope_from(request)
         step = next(

@@ -1,19 +1,21 @@
 """Evaluations: the list each person may see, starting one, scoring it, and what follows sharing
 (the agent's acknowledgement or dispute, the supervisor's decision, a correction)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from procedures import notifications
 
-from .. import calibration, evaluations, permissions
+from .. import analytics, calibration, charts, evaluations, permissions
 from ..forms import AnswersForm, ReasonForm, StartEvaluationForm
 from ..models import Evaluation
 from ..records import QualityRefused
@@ -43,6 +45,9 @@ class EvaluationListView(LoginRequiredMixin, TemplateView):
                 if permissions.can_decide_dispute(user, e)
             ]
         page = Paginator(visible, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        own_only = not permissions.can_use_quality(user)
+        if own_only:  # an agent: their own score over the weeks, above their evaluations
+            kwargs.update(own_figures(user))
         for evaluation in page.object_list:
             evaluation.evaluator_shown = permissions.shows_evaluator(user, evaluation)
         return super().get_context_data(
@@ -52,9 +57,29 @@ class EvaluationListView(LoginRequiredMixin, TemplateView):
             if permissions.can_score_calls(user)
             else 0,
             can_score=permissions.can_score_calls(user),
-            own_only=not permissions.can_use_quality(user),
+            own_only=own_only,
             **kwargs,
         )
+
+
+def own_figures(agent) -> dict:
+    """An agent's average score per week over 12 weeks, as a chart, and over the whole period."""
+    scope = analytics.Scope(weeks=12, agent=agent)
+    weeks = analytics.weekly(scope)
+    if not any(week.calls for week in weeks):
+        return {}
+    chart = charts.line_chart(
+        [charts.Point(formats.date_format(w.starts_on, "j b"), w.score) for w in weeks],
+        title=_("Your score per week"),
+        description=_(
+            "Your average score in each of the last 12 weeks; each evaluation is listed below."
+        ),  # fmt: skip
+        target=settings.SOPDESK_QUALITY_THRESHOLD,
+        target_label=_("Threshold %(percent)d %%")
+        % {"percent": settings.SOPDESK_QUALITY_THRESHOLD},
+        chart_id="own-chart",
+    )
+    return {"own_chart": chart, "own_summary": analytics.summary(scope)}
 
 
 class StartEvaluationView(QualityMixin, TemplateView):

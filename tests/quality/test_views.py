@@ -249,3 +249,15 @@ def test_a_quality_evaluator_lands_on_the_evaluations_and_never_sees_a_draft(
     assert client.get("/")["Location"] == "/quality/"
     assert client.get(f"/desk/{draft.procedure.code}/").status_code == 403
     assert client.get(f"/manual/{draft.procedure.code}/").status_code == 404
+
+
+def test_an_agent_sees_their_own_score_over_the_weeks(client, evaluator, agent, version):
+    client.force_login(agent)
+    before = client.get("/quality/").content.decode()
+    qf.scored(version, by=evaluator, agent=agent, answers={"Answer": "NO"})
+
+    after = client.get("/quality/").content.decode()
+
+    assert "Your score over the last 12 weeks" not in before
+    assert "Your score over the last 12 weeks" in after and '<svg class="chart"' in after
+    assert "Average 80 % over 1 evaluated calls." in after  # 4 of 5 lines
