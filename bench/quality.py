@@ -104,9 +104,12 @@ for agent in agents:
         e.status, e.shared_at = "SHARED", e.call_at + datetime.timedelta(hours=4)
         e.points_earned, e.points_possible = result.earned, result.possible
         e.critical_failed, e.score = result.critical_failed, result.score
+        e.team_key = agent.team_id or 0
     Answer.objects.bulk_create(answers, batch_size=5000)
     Evaluation.objects.bulk_update(
-        drafts, ["status", "shared_at", "points_earned", "points_possible", "critical_failed", "score"],
+        drafts,
+        ["status", "shared_at", "points_earned", "points_possible", "critical_failed", "score",
+         "team_key"],
         batch_size=1000,
     )
     made += len(drafts)

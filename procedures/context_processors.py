@@ -1,7 +1,5 @@
 from django.conf import settings
 
-from quality import permissions as quality
-
 from . import notifications, permissions
 from .languages import language_choices
 
@@ -21,9 +19,6 @@ def navigation(request) -> dict:
             "reading": permissions.can_follow_reading(user),
             "agent": permissions.is_agent(user),
             "feedback": permissions.can_use_desk(user),
-            "quality": quality.can_use_quality(user),
-            "score_calls": quality.can_score_calls(user),
-            "evaluations": permissions.is_agent(user),
             "unread": notifications.unread_count(user),
         },
     }

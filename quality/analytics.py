@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from procedures.models import Procedure, Team, User
 
+from . import selectors
 from .models import Answer, CallTally, Evaluation, QualityEvent, StepTally
 
 YES, NO = Answer.Choice.YES, Answer.Choice.NO
@@ -82,9 +83,9 @@ class Scope:
     def evaluations(self) -> QuerySet:
         found = counted().filter(call_at__gte=self.since)
         if self.teams is not None:
-            found = found.filter(agent__team__in=self.teams)
+            found = found.filter(team_key__in=self.teams)
         if self.team is not None:
-            found = found.filter(agent__team=self.team)
+            found = found.filter(team_key=self.team.pk)
         if self.agent is not None:
             found = found.filter(agent=self.agent)
         if self.procedure is not None:
@@ -212,15 +213,13 @@ def _missed_by_one_agent(scope: Scope) -> list[tuple]:
 
 def _latest_texts(steps: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[str, str]]:
     """The number and text of each step as its newest scorecard line has it (one query)."""
-    from .models import ScorecardLine
-
     if not steps:
         return {}
     wanted = Q()
     for procedure_id, key in steps:
         wanted |= Q(procedure_id=procedure_id, step_key=key)
     texts = {}
-    for line in ScorecardLine.objects.filter(wanted).order_by("pk"):
+    for line in selectors.approved_lines().filter(wanted).order_by("pk"):
         texts[(line.procedure_id, line.step_key)] = (line.step_number, line.text)
     return texts
 
@@ -272,7 +271,7 @@ def per_agent(scope: Scope, agents: QuerySet) -> list[AgentFigures]:
             AgentFigures(
                 agent=agent,
                 calls=calls,
-                per_week=(Decimal(calls) / scope.weeks).quantize(Decimal("0.1"), ROUND_HALF_UP),
+                per_week=_per_week(calls, row.get("this_week") or 0, scope.weeks),
                 this_week=row.get("this_week") or 0,
                 score=_mean(row.get("total"), calls),
                 compliance=_percent(row.get("earned"), row.get("possible")),
@@ -311,6 +310,13 @@ def per_team(scope: Scope) -> list[TeamFigures]:
         for row in rows
     ]
     return sorted(figures, key=lambda f: (not f.name, f.name))
+
+
+def _per_week(calls: int, this_week: int, weeks: int) -> Decimal:
+    """Calls evaluated per complete week: this week has not ended, it would pull the rate down."""
+    complete = weeks - 1 if weeks > 1 else 1
+    done = calls - this_week if weeks > 1 else calls
+    return (Decimal(done) / complete).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def summary(scope: Scope) -> dict:

@@ -45,6 +45,8 @@ def start(
         raise QualityRefused(_("Only quality evaluators and supervisors score calls."))
     if agent.pk in people:
         raise QualityRefused(_("The agent on the call does not score it."))
+    if not permissions.calibration_agents(lead).filter(pk=agent.pk).exists():
+        raise QualityRefused(_("You may not calibrate calls of %(name)s.") % {"name": agent})
     session = CalibrationSession.objects.create(
         scorecard_version=version,
         agent=agent,

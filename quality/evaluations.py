@@ -54,19 +54,23 @@ def create(
     calibration=None,
 ) -> Evaluation:
     """The draft itself, once the caller checked who may score whom."""
+    version = ScorecardVersion.objects.select_for_update().get(
+        pk=version.pk
+    )  # not retired meanwhile
     if not version.is_in_use:
         raise QualityRefused(_("Calls are scored on a scorecard in use."))
     if call_at > timezone.now() + CLOCK_TOLERANCE:
         raise QualityRefused(_("The call's date and time is in the future."))
-    then = []
-    for source in version.sources.select_related("procedure").order_by("pk"):
-        revision = selectors.revision_in_force_then(source.procedure, call_at)
-        if revision is None:
-            raise QualityRefused(
-                _("%(code)s was not in force at the time of this call: it cannot be scored on it.")
-                % {"code": source.procedure.code}
-            )
-        then.append(revision)
+    sources = list(version.sources.select_related("procedure").order_by("pk"))
+    then = [selectors.revision_in_force_then(s.procedure, call_at) for s in sources]
+    if not any(
+        then
+    ):  # a procedure not in force then (withdrawn, not yet in force) counts for nothing
+        raise QualityRefused(
+            _("%(codes)s was not in force at the time of this call: it cannot be scored on it.")
+            % {"codes": ", ".join(s.procedure.code for s in sources)}
+        )
+    then = [revision for revision in then if revision is not None]
     evaluation = Evaluation.objects.create(
         scorecard_version=version,
         evaluator=actor,
@@ -127,7 +131,7 @@ def rows(evaluation: Evaluation) -> list[Row]:
         )
         if not line.is_general:
             step = steps_then.get((line.procedure_id, line.step_key))
-            row.revision_number = numbers_then.get(line.procedure_id)
+            row.revision_number = numbers_then.get(line.procedure_id)  # None: not in force then
             if step is None:
                 row.applicable, row.answer = False, Choice.NOT_APPLICABLE
             else:
@@ -172,6 +176,16 @@ def save(
             row.answer, row.comment = answers[row.line.pk]
             if row.answer not in Choice.values:
                 row.answer = ""
+    unanswered = [  # a comment is kept with its answer: one without would be lost
+        str(place)
+        for place, r in enumerate(marked, 1)
+        if r.applicable and r.comment and not r.answer
+    ]
+    if unanswered:
+        raise QualityRefused(
+            _("Choose an answer where you wrote a comment: line %(lines)s.")
+            % {"lines": ", ".join(unanswered)}
+        )
     if share:
         missing = [  # as the form numbers its lines
             str(place) for place, r in enumerate(marked, start=1) if r.applicable and not r.answer
@@ -199,8 +213,9 @@ def save(
         evaluation.points_possible = result.possible
         evaluation.critical_failed = result.critical_failed
         evaluation.score = result.score
+        evaluation.team_key = evaluation.agent.team_id or 0
         fields += ["status", "shared_at", "points_earned", "points_possible"]
-        fields += ["critical_failed", "score"]
+        fields += ["critical_failed", "score", "team_key"]
     evaluation.save(update_fields=fields)
     if share:
         _shared(evaluation, actor)
@@ -242,7 +257,11 @@ def _shared(evaluation: Evaluation, actor: User) -> None:
     notifications.post(
         [evaluation.agent],
         kind=Notification.Kind.EVALUATION_SHARED,
-        params={"call": evaluation.call_reference, "score": str(evaluation.score)},
+        params={
+            "call": evaluation.call_reference,
+            "score": str(evaluation.score),
+            "corrected": evaluation.replaces_id is not None,
+        },
         url=evaluation.get_absolute_url(),
     )
 
@@ -255,8 +274,14 @@ def correct(*, evaluation: Evaluation, actor: User, reason: str) -> Evaluation:
         raise QualityRefused(_("You may not correct this evaluation."))
     if not reason.strip():
         raise QualityRefused(_("Say why the evaluation is corrected."))
-    if Evaluation.objects.filter(replaces=evaluation).exists():
-        raise QualityRefused(_("A correction of this evaluation is already being written."))
+    started = Evaluation.objects.filter(replaces=evaluation).select_related("evaluator").first()
+    if started is not None and started.evaluator_id == actor.pk:
+        return started  # theirs, not shared yet: they go on with it
+    if started is not None:
+        raise QualityRefused(
+            _("%(name)s is already writing a correction of this evaluation.")
+            % {"name": started.evaluator.display_name}
+        )
     draft = Evaluation.objects.create(
         scorecard_version=evaluation.scorecard_version,
         evaluator=actor,

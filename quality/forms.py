@@ -10,8 +10,10 @@ from procedures.models import Procedure, User
 from .evaluations import CLOCK_TOLERANCE
 from .models import MAX_WEIGHT, Answer, ScorecardVersion
 from .scorecards import LineEdit
+from .selectors import versions_in_use
 
 NEW_GENERAL_LINES = 3
+EARLIEST_YEAR = 2000
 
 
 class ScorecardCreateForm(forms.Form):
@@ -127,9 +129,7 @@ class StartEvaluationForm(forms.Form):
     def __init__(self, *args, agents, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scorecard"].queryset = (
-            ScorecardVersion.objects.filter(status=ScorecardVersion.Status.IN_USE)
-            .select_related("scorecard")
-            .order_by("scorecard__name")
+            versions_in_use().select_related("scorecard").order_by("scorecard__name")
         )
         self.fields["scorecard"].label_from_instance = lambda version: str(version)
         self.fields["agent"].queryset = agents
@@ -137,6 +137,8 @@ class StartEvaluationForm(forms.Form):
 
     def clean_call_at(self):
         value = self.cleaned_data["call_at"]
+        if value.year < EARLIEST_YEAR:  # first: comparing a year-1 time across zones overflows
+            raise forms.ValidationError(_("Check the call's date: it is too far in the past."))
         if value > timezone.now() + CLOCK_TOLERANCE:
             raise forms.ValidationError(_("The call's date and time is in the future."))
         return value

@@ -290,6 +290,9 @@ class Evaluation(models.Model):
     score = models.DecimalField(
         _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    team_key = models.PositiveIntegerField(
+        _("the agent's team when shared"), default=0
+    )  # a Team's id (0: none), kept as it was: the figures count a call in that team
     replaces = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -587,7 +590,7 @@ class CallTally(models.Model):
 
     week = models.DateField(_("week starting"))
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    team_key = models.PositiveIntegerField(default=0)  # the agent's team when counted; 0: none
+    team_key = models.PositiveIntegerField(default=0)  # Evaluation.team_key
     scorecard_version = models.ForeignKey(
         ScorecardVersion, on_delete=models.CASCADE, related_name="+"
     )
@@ -600,7 +603,8 @@ class CallTally(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["week", "agent", "scorecard_version"], name="one_call_tally_per_key"
+                fields=["week", "agent", "team_key", "scorecard_version"],
+                name="one_call_tally_per_key",
             )
         ]
         indexes = [models.Index(fields=["week", "team_key"], name="call_tally_week_team")]

@@ -16,12 +16,13 @@ from procedures.permissions import (
     QUALITY_EVALUATOR,
     SUPERVISOR,
     AnyUser,
+    is_agent,
     is_manager,
     is_supervisor,
     roles_of,
 )
 
-from .models import CalibrationSession, Evaluation, ScorecardVersion
+from .models import CalibrationSession, Evaluation, QualityEvent, ScorecardVersion
 
 
 def is_evaluator(user: AnyUser) -> bool:
@@ -31,6 +32,11 @@ def is_evaluator(user: AnyUser) -> bool:
 def can_use_quality(user: AnyUser) -> bool:
     """The quality area (/quality/): scorecards, evaluations, disputes."""
     return is_evaluator(user) or is_supervisor(user) or is_manager(user)
+
+
+def has_own_evaluations(user: AnyUser) -> bool:
+    """Agents follow their own evaluations ("My evaluations")."""
+    return is_agent(user)
 
 
 def can_build_scorecards(user: AnyUser) -> bool:
@@ -45,9 +51,18 @@ def can_submit_scorecard(user: AnyUser, version: ScorecardVersion) -> bool:
     return can_edit_scorecard(user, version)
 
 
+def writers_of(version: ScorecardVersion) -> set[int]:
+    """Everyone who created, changed or submitted the version (its audit trail says)."""
+    acts = [QualityEvent.Action.SCORECARD_CREATED, QualityEvent.Action.SCORECARD_SAVED,
+            QualityEvent.Action.SCORECARD_REVISED, QualityEvent.Action.SUBMIT]  # fmt: skip
+    return {version.created_by_id} | set(
+        version.events.filter(action__in=acts).values_list("actor_id", flat=True)
+    )
+
+
 def can_approve_scorecard(user: AnyUser, version: ScorecardVersion) -> bool:
-    """A manager approves (or returns) a version somebody else wrote."""
-    return version.is_in_review and is_manager(user) and user.pk != version.created_by_id
+    """A manager approves (or returns) a version they neither wrote nor changed."""
+    return version.is_in_review and is_manager(user) and user.pk not in writers_of(version)
 
 
 def can_put_scorecard_in_use(user: AnyUser, version: ScorecardVersion) -> bool:
@@ -125,9 +140,11 @@ def can_see_evaluation(user: AnyUser, evaluation: Evaluation) -> bool:
     )
 
 
-def shows_evaluator(user: AnyUser, evaluation: Evaluation) -> bool:
-    """An evaluation can hide its evaluator's name from the agent (outside monitors)."""
-    return not (evaluation.hide_evaluator and evaluation.agent_id == user.pk)
+def shows_evaluator(user: AnyUser, evaluation: Evaluation, person_id: int | None = None) -> bool:
+    """An evaluation can hide its evaluator's name from the agent (outside monitors), wherever
+    the evaluator appears (as `person_id`: who decided, who corrected)."""
+    hidden = evaluation.hide_evaluator and evaluation.agent_id == user.pk
+    return not (hidden and person_id in (None, evaluation.evaluator_id))
 
 
 def sees_evaluation_history(user: AnyUser, evaluation: Evaluation) -> bool:
@@ -155,7 +172,7 @@ def can_decide_dispute(user: AnyUser, evaluation: Evaluation) -> bool:
     response = evaluation.response_or_none
     if response is None or not response.is_open_dispute:
         return False
-    if evaluation.evaluator_id == user.pk:
+    if user.pk in (evaluation.evaluator_id, evaluation.agent_id):  # never one's own case
         return False
     return supervises(user, evaluation.agent) or is_manager(user)
 
@@ -165,6 +182,9 @@ def can_correct(user: AnyUser, evaluation: Evaluation) -> bool:
     or a manager, never by the agent."""
     if not evaluation.is_shared or evaluation.calibration_id or evaluation.agent_id == user.pk:
         return False
+    response = evaluation.response_or_none
+    if response is not None and response.is_open_dispute:  # the correction would settle it
+        return can_decide_dispute(user, evaluation)
     return (
         evaluation.evaluator_id == user.pk or supervises(user, evaluation.agent) or is_manager(user)
     )
@@ -175,11 +195,19 @@ def can_see_disputes(user: AnyUser) -> bool:
 
 
 def dispute_handlers(evaluation: Evaluation) -> list[User]:
-    """Who decides a dispute: the agent's supervisor, or the managers for an agent with no team."""
+    """Who decides a dispute: the agent's supervisor; the managers when the agent has no team
+    or their supervisor scored the call (nobody decides their own case)."""
     team = evaluation.agent.team
-    if team is not None:
+    if team is not None and team.supervisor_id not in (
+        evaluation.evaluator_id,
+        evaluation.agent_id,
+    ):
         return [team.supervisor]
-    return list(User.objects.filter(groups__name=MANAGER, is_active=True))
+    return list(
+        User.objects.filter(groups__name=MANAGER, is_active=True).exclude(
+            pk__in=[evaluation.evaluator_id, evaluation.agent_id]
+        )
+    )
 
 
 # ---------------------------------------------------------------- calibration
@@ -187,6 +215,15 @@ def dispute_handlers(evaluation: Evaluation) -> list[User]:
 
 def can_lead_calibration(user: AnyUser) -> bool:
     return can_score_calls(user) or is_manager(user)
+
+
+def calibration_agents(user: AnyUser) -> QuerySet:
+    """Whose call a session may calibrate: any agent for the quality team and managers, a
+    supervisor's own team's agents (the participants see how the call was scored)."""
+    agents = active_agents()
+    if is_evaluator(user) or is_manager(user):
+        return agents
+    return agents.filter(team__supervisor=user)
 
 
 def calibrators() -> QuerySet:

@@ -241,7 +241,8 @@ def moved_on(version: ScorecardVersion) -> list[MovedOn]:
 @transaction.atomic
 def start_next_version(*, version: ScorecardVersion, actor: User) -> ScorecardVersion:
     """A new draft after `version`: its step lines taken again from each procedure's revision
-    in force (a step kept keeps its weight and critical flag), its general lines copied."""
+    in force (a step kept keeps its weight and critical flag; a withdrawn procedure's lines
+    are left out), its general lines copied."""
     scorecard = Scorecard.objects.select_for_update().get(pk=version.scorecard_id)
     version = ScorecardVersion.objects.get(pk=version.pk)
     if not permissions.can_revise_scorecard(actor, version):
@@ -251,7 +252,15 @@ def start_next_version(*, version: ScorecardVersion, actor: User) -> ScorecardVe
     number = scorecard.versions.order_by("-number").values_list("number", flat=True)[0] + 1
     lines = list(version.lines.order_by("position", "pk"))
     kept = {(line.procedure_id, line.step_key): line for line in lines if not line.is_general}
-    revisions = [_in_force(source.procedure) for source in version.sources.order_by("pk")]
+    current = [
+        selectors.revision_in_force_then(source.procedure, timezone.now())
+        for source in version.sources.select_related("procedure").order_by("pk")
+    ]
+    revisions = [revision for revision in current if revision is not None]  # withdrawn: dropped
+    if not revisions:
+        raise QualityRefused(
+            _("None of its procedures is in force any more: build a new scorecard instead.")
+        )
     draft = ScorecardVersion.objects.create(scorecard=scorecard, number=number, created_by=actor)
     for revision in revisions:
         ScorecardSource.objects.create(

@@ -26,13 +26,13 @@ def week_of(moment: datetime.datetime) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def _add(model, key: dict, deltas: dict, created_with: dict | None = None) -> None:
+def _add(model, key: dict, deltas: dict) -> None:
     increments = {field: F(field) + value for field, value in deltas.items()}
     if model.objects.filter(**key).update(**increments):
         return
     try:
         with transaction.atomic():
-            model.objects.create(**key, **deltas, **(created_with or {}))
+            model.objects.create(**key, **deltas)
     except IntegrityError:  # somebody created it meanwhile
         model.objects.filter(**key).update(**increments)
 
@@ -42,14 +42,15 @@ def count(evaluation: Evaluation, sign: int = 1) -> None:
     if evaluation.calibration_id is not None:
         return
     week = week_of(evaluation.call_at)
-    key = {
-        "week": week,
-        "agent_id": evaluation.agent_id,
-        "scorecard_version_id": evaluation.scorecard_version_id,
-    }
+    team_key = evaluation.team_key  # the agent's team when the call was shared
     _add(
         CallTally,
-        key,
+        {
+            "week": week,
+            "agent_id": evaluation.agent_id,
+            "team_key": team_key,
+            "scorecard_version_id": evaluation.scorecard_version_id,
+        },
         {
             "calls": sign,
             "earned": sign * evaluation.points_earned,
@@ -57,10 +58,7 @@ def count(evaluation: Evaluation, sign: int = 1) -> None:
             "critical": sign * int(evaluation.critical_failed),
             "score_sum": sign * evaluation.score,
         },
-        created_with={"team_key": evaluation.agent.team_id or 0},
     )
-    # the agent's team when their first call of the week was counted, for every sum of the week
-    team_key = CallTally.objects.filter(**key).values_list("team_key", flat=True)[0]
     steps: Counter = Counter()
     for answer in evaluation.answers.select_related("line").filter(
         answer__in=[YES, NO], line__procedure__isnull=False
@@ -88,14 +86,14 @@ def _counted() -> "Evaluation.objects":
 
 @transaction.atomic
 def rebuild() -> tuple[int, int]:
-    """Recount every sum from the shared evaluations, each agent in their team of today; the
-    numbers of rows written."""
+    """Recount every sum from the shared evaluations (each call in the team its agent was in
+    when it was shared); the numbers of rows written."""
     CallTally.objects.all().delete()
     StepTally.objects.all().delete()
     calls = (
         _counted()
         .annotate(week=TruncWeek("call_at"))
-        .values("week", "agent_id", "agent__team_id", "scorecard_version_id")
+        .values("week", "agent_id", "team_key", "scorecard_version_id")
         .annotate(
             calls=Count("pk"),
             earned=Sum("points_earned"),
@@ -110,7 +108,7 @@ def rebuild() -> tuple[int, int]:
             CallTally(
                 week=_day(row["week"]),
                 agent_id=row["agent_id"],
-                team_key=row["agent__team_id"] or 0,
+                team_key=row["team_key"],
                 scorecard_version_id=row["scorecard_version_id"],
                 calls=row["calls"],
                 earned=row["earned"],
@@ -129,7 +127,7 @@ def rebuild() -> tuple[int, int]:
             line__procedure__isnull=False,
         )
         .annotate(week=TruncWeek("evaluation__call_at"))
-        .values("week", "evaluation__agent__team_id", "line__procedure_id", "line__step_key")
+        .values("week", "evaluation__team_key", "line__procedure_id", "line__step_key")
         .annotate(checked=Count("pk"), missed=Count("pk", filter=Q(answer=NO)))
         .order_by()
     )
@@ -137,7 +135,7 @@ def rebuild() -> tuple[int, int]:
         (
             StepTally(
                 week=_day(row["week"]),
-                team_key=row["evaluation__agent__team_id"] or 0,
+                team_key=row["evaluation__team_key"],
                 procedure_id=row["line__procedure_id"],
                 step_key=row["line__step_key"],
                 checked=row["checked"],

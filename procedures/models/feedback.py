@@ -199,6 +199,8 @@ class Notification(models.Model):
             }
         if self.kind == self.Kind.FEEDBACK_FOLLOW_UP:
             return _("%(name)s added to their feedback on %(code)s") % p
+        if self.kind == self.Kind.EVALUATION_SHARED and p.get("corrected"):
+            return _("The evaluation of your call %(call)s was corrected: %(score)s %%") % p
         if self.kind == self.Kind.EVALUATION_SHARED:
             return _("Your call %(call)s was evaluated: %(score)s %%") % p
         if self.kind == self.Kind.EVALUATION_DISPUTED:

@@ -49,7 +49,7 @@ class CalibrationStartView(QualityMixin, TemplateView):
     def form(self, data=None) -> CalibrationForm:
         return CalibrationForm(
             data,
-            agents=permissions.active_agents(),
+            agents=permissions.calibration_agents(self.request.user),
             participants=permissions.calibrators(),
         )
 

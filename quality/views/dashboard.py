@@ -7,20 +7,20 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from procedures import feedback, page_cache, selectors
+from procedures import page_cache
 from procedures.csv_export import csv_response
 from procedures.models import Feedback, Procedure, Team
 
-from .. import analytics, charts, permissions
+from .. import analytics, charts, permissions, suggestions
 from ..forms import DashboardForm
 from ..models import ScorecardSource
+from ..records import QualityRefused
 from .scorecards import QualityMixin
 
 
@@ -95,9 +95,7 @@ class DashboardView(QualityMixin, TemplateView):
                 "The weighted share of the checked steps that agents did, week by week; "
                 "the same figures are in the table below."
             ),  # fmt: skip
-            target=threshold,
-            target_label=_("Threshold %(percent)d %%") % {"percent": threshold},
-        )
+        )  # no threshold line: the threshold is for the average score, which critical failures lower
         figures = analytics.per_agent(scope, agents)
         return super().get_context_data(
             form=form,
@@ -124,45 +122,19 @@ class SuggestView(QualityMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        if not permissions.can_suggest_changes(request.user):
-            raise PermissionDenied(_("Suggestions are sent by the quality team and managers."))
         chosen = request.POST.get("procedure", "")
-        if not chosen.isdigit():
+        if not (chosen.isascii() and chosen.isdecimal()):
             raise Http404(_("There is no such procedure."))
         procedure = get_object_or_404(Procedure, pk=int(chosen))
-        key = request.POST.get("step", "")
         _form, scope = scope_from(request)
-        step = next(
-            (
-                m
-                for m in analytics.missed_steps(
-                    analytics.Scope(weeks=scope.weeks, procedure=procedure), limit=1000
-                )
-                if m.step_key == key
-            ),
-            None,
-        )
-        revision = selectors.revision_in_force(procedure)
-        back = f"{reverse('quality:dashboard')}?{request.GET.urlencode()}"
-        if step is None or revision is None or not step.worth_a_suggestion:
-            messages.error(request, _("There is nothing to suggest for this step now."))
-            return redirect(back)
-        if Feedback.objects.unresolved().filter(procedure=procedure, step_key=key).exists():
-            messages.error(
-                request, _("Feedback on this step already waits for its owner: nothing was sent.")
-            )
-            return redirect(back)
-        body = _(
-            "Step %(number)s of %(code)s (“%(text)s”) was missed in %(share)s %% of %(calls)d "
-            "evaluated calls in the last %(weeks)d weeks. Could the step be clearer, or is it "
-            "still needed?"
-        ) % {
-            "number": step.step_number, "code": step.code, "text": step.text,
-            "share": floatformat(step.share, -1), "calls": step.checked, "weeks": scope.weeks,
-        }  # fmt: skip
         try:
-            feedback.send(author=request.user, revision=revision, body=body, step_key=key)
-        except feedback.FeedbackRefused as refusal:
+            suggestions.suggest(
+                actor=request.user,
+                procedure=procedure,
+                step_key=request.POST.get("step", ""),
+                weeks=scope.weeks,
+            )
+        except QualityRefused as refusal:
             messages.error(request, refusal.message)
         else:
             messages.success(
@@ -170,7 +142,7 @@ class SuggestView(QualityMixin, View):
                 _("Sent to %(owner)s, who owns %(code)s: it is in their feedback inbox.")
                 % {"owner": procedure.owner.display_name, "code": procedure.code},
             )
-        return redirect(back)
+        return redirect(f"{reverse('quality:dashboard')}?{request.GET.urlencode()}")
 
 
 class ExportView(QualityMixin, View):
@@ -181,9 +153,10 @@ class ExportView(QualityMixin, View):
         if not permissions.can_export_evaluations(request.user):
             raise PermissionDenied(_("You may not export evaluations."))
         _form, scope = scope_from(request)
+        teams = dict(Team.objects.values_list("pk", "name"))  # the team when shared
         rows = (
             scope.evaluations()
-            .select_related("agent__team", "evaluator", "scorecard_version__scorecard")
+            .select_related("agent", "evaluator", "scorecard_version__scorecard")
             .order_by("call_at", "pk")
             .distinct()
         )
@@ -200,7 +173,7 @@ class ExportView(QualityMixin, View):
                     e.call_reference,
                     e.call_at.isoformat(),
                     e.agent.display_name,
-                    e.agent.team.name if e.agent.team else "",
+                    teams.get(e.team_key, ""),
                     e.evaluator.display_name,
                     e.scorecard_version.scorecard.name,
                     e.scorecard_version.number,

@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from procedures import notifications
 
-from .. import analytics, calibration, charts, evaluations, permissions
+from .. import analytics, calibration, charts, evaluations, permissions, selectors
 from ..forms import AnswersForm, ReasonForm, StartEvaluationForm
 from ..models import Evaluation
 from ..records import QualityRefused
@@ -41,7 +41,7 @@ class EvaluationListView(LoginRequiredMixin, TemplateView):
         if permissions.can_see_disputes(user):
             disputes = [
                 e
-                for e in visible.filter(response__kind="DISPUTED", response__decision="")
+                for e in selectors.with_open_dispute(visible)
                 if permissions.can_decide_dispute(user, e)
             ]
         page = Paginator(visible, PAGE_SIZE).get_page(self.request.GET.get("page"))
@@ -171,6 +171,8 @@ class EvaluationView(LoginRequiredMixin, TemplateView):
                 "procedure", "revision"
             ).order_by("pk"),
             shows_evaluator=permissions.shows_evaluator(user, evaluation),
+            shows_decider=response is not None
+            and permissions.shows_evaluator(user, evaluation, response.decided_by_id),
             events=evaluation.events.order_by("at", "pk")
             if permissions.sees_evaluation_history(user, evaluation)
             else [],
@@ -238,7 +240,10 @@ class EvaluationActView(LoginRequiredMixin, View):
                 evaluations.respond(
                     evaluation=evaluation, actor=request.user, dispute=True, reason=reason
                 )
-                messages.success(request, _("Disputed: your supervisor decides and you are told."))
+                messages.success(
+                    request,
+                    _("Disputed: your supervisor (or a manager) decides, and you are told."),
+                )
             elif act == "uphold":
                 evaluations.uphold(evaluation=evaluation, actor=request.user, note=reason)
                 messages.success(request, _("Decided: the score stands. The agent is told."))

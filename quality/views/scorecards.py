@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from .. import permissions, scorecards, workflow
+from .. import permissions, scorecards, selectors, workflow
 from ..forms import LinesForm, ReasonForm, ScorecardCreateForm
 from ..models import Scorecard, ScorecardVersion
 from ..records import QualityRefused
@@ -100,9 +101,9 @@ class ScorecardView(QualityMixin, View):
     """/quality/scorecards/<pk>/: its version in use, else its latest."""
 
     def get(self, request, pk):
-        scorecard = get_object_or_404(Scorecard, pk=pk)
-        versions = scorecard.versions.order_by("-number")
-        shown = versions.filter(status=ScorecardVersion.Status.IN_USE).first() or versions.first()
+        shown = selectors.version_shown(get_object_or_404(Scorecard, pk=pk))
+        if shown is None:
+            raise Http404(_("This scorecard has no version."))
         return redirect(shown.get_absolute_url())
 
 
@@ -133,9 +134,7 @@ class VersionView(QualityMixin, TemplateView):
                 "put_in_use": permissions.can_put_scorecard_in_use(user, version),
                 "retire": permissions.can_retire_scorecard(user, version),
                 "revise": permissions.can_revise_scorecard(user, version)
-                and not version.scorecard.versions.filter(
-                    status__in=ScorecardVersion.OPEN_STATUSES
-                ).exists(),
+                and not selectors.has_version_being_prepared(version.scorecard_id),
             },
             reason_form=kwargs.pop("reason_form", ReasonForm()),
             **kwargs,
@@ -160,6 +159,12 @@ class VersionView(QualityMixin, TemplateView):
                 return redirect(self.version.get_absolute_url())
         messages.error(request, _("Nothing was saved: please see what is marked below."))
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def _page_with(request, version: ScorecardVersion, reason_form: ReasonForm):
+    page = VersionView()
+    page.setup(request, pk=version.scorecard_id, number=version.number)
+    return page.render_to_response(page.get_context_data(reason_form=reason_form), status=400)
 
 
 ACTIONS = {
@@ -189,6 +194,11 @@ class VersionActionView(QualityMixin, View):
 
     http_method_names = ["post"]
 
+    def refused(self, request, version, form, message: str):
+        """The version's page again, with the reason as typed (nothing typed is lost)."""
+        messages.error(request, message)
+        return _page_with(request, version, form)
+
     def post(self, request, pk, number, action):
         version = _version(pk, number)
         try:
@@ -206,11 +216,13 @@ class VersionActionView(QualityMixin, View):
             if needs_reason:
                 form = ReasonForm(request.POST)
                 if not form.is_valid():
-                    raise QualityRefused(_("Say what should change."))
+                    return self.refused(request, version, form, _("Say what should change."))
                 act(version=version, actor=request.user, reason=form.cleaned_data["reason"])
             else:
                 act(version=version, actor=request.user)
         except QualityRefused as refusal:
+            if action in ACTIONS and ACTIONS[action][2]:
+                return self.refused(request, version, ReasonForm(request.POST), refusal.message)
             messages.error(request, refusal.message)
         else:
             messages.success(request, done)

@@ -77,7 +77,9 @@ def test_a_call_scored_with_the_keyboard_disputed_by_the_agent_and_seen_by_the_s
     expect(page.get_by_text("The question was not answered.")).to_be_visible()
     page.get_by_label("Reason").fill("I answered it at 2:10, listen again please.")
     page.get_by_role("button", name="Dispute it").click()
-    expect(page.get_by_text("Disputed: your supervisor decides and you are told.")).to_be_visible()
+    expect(
+        page.get_by_text("Disputed: your supervisor (or a manager) decides, and you are told.")
+    ).to_be_visible()
 
     page.context.clear_cookies()
     log_in(page, "supervisor")

@@ -129,7 +129,7 @@ def test_the_agent_disputes_and_the_supervisor_decides(
     )
 
     assert empty.status_code == 400 and "Say why you dispute the evaluation." in page(empty)
-    assert "Disputed: your supervisor decides and you are told." in page(disputed)
+    assert "Disputed: your supervisor (or a manager) decides, and you are told." in page(disputed)
     assert "1 dispute waits for your decision" in page(listed)
     assert "Decided: the score stands." in page(decided)
     assert Response.objects.get().decision == "UPHELD"
