@@ -86,7 +86,7 @@ def test_a_call_scored_with_the_keyboard_disputed_by_the_agent_and_seen_by_the_s
     page.get_by_role("link", name="Quality").click()
     expect(page.get_by_text("1 dispute waits for your decision")).to_be_visible()
     page.get_by_role("link", name="REC-5521").first.click()
-    expect(page.get_by_text("I answered it at 2:10, listen again please.")).to_be_visible()
+    expect(page.get_by_text("I answered it at 2:10, listen again please.").first).to_be_visible()
     expect(page.get_by_role("heading", name="Decide the dispute")).to_be_visible()
 
 
