@@ -374,3 +374,24 @@ def uphold(*, evaluation: Evaluation, actor: User, note: str) -> Response:
         raise QualityRefused(_("Say why the score stands."))
     response = Response.objects.select_for_update().get(evaluation=evaluation)
     return _decide(response, actor, Response.Decision.UPHELD, note.strip())
+
+
+@transaction.atomic
+def discard(*, evaluation: Evaluation, actor: User) -> Evaluation:
+    """A draft its evaluator will not share (the wrong call, the wrong agent, a correction not
+    needed after all) is set aside: kept with its answers, shown to nobody, and a correction
+    it was no longer holds its evaluation's place."""
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if not permissions.can_discard(actor, evaluation):
+        raise QualityRefused(_("Only the person scoring this call discards its draft."))
+    evaluation.status = Evaluation.Status.DISCARDED
+    evaluation.replaces = None
+    evaluation.save(update_fields=["status", "replaces", "updated_at"])
+    record(
+        action="EVALUATION_DISCARDED",
+        actor=actor,
+        evaluation=evaluation,
+        from_status=Evaluation.Status.DRAFT,
+        to_status=Evaluation.Status.DISCARDED,
+    )
+    return evaluation

@@ -246,6 +246,7 @@ class Evaluation(models.Model):
         DRAFT = "DRAFT", _("Draft")
         SHARED = "SHARED", _("Shared with the agent")
         CORRECTED = "CORRECTED", _("Replaced by a correction")
+        DISCARDED = "DISCARDED", _("Discarded draft")
 
     scorecard_version = models.ForeignKey(
         ScorecardVersion,
@@ -317,11 +318,11 @@ class Evaluation(models.Model):
         verbose_name_plural = _("evaluations")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["DRAFT", "SHARED", "CORRECTED"]),
+                condition=Q(status__in=["DRAFT", "SHARED", "CORRECTED", "DISCARDED"]),
                 name="evaluation_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status="DRAFT")
+                condition=Q(status__in=["DRAFT", "DISCARDED"])
                 | Q(shared_at__isnull=False, score__isnull=False, points_possible__gt=0),
                 name="shared_evaluation_has_score",
             ),
@@ -362,6 +363,10 @@ class Evaluation(models.Model):
     @property
     def is_corrected(self) -> bool:
         return self.status == self.Status.CORRECTED
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.status == self.Status.DISCARDED
 
     @property
     def response_or_none(self) -> "Response | None":
@@ -549,6 +554,7 @@ class QualityEvent(models.Model):
         EVALUATION_SHARED = "EVALUATION_SHARED", _("Shared with the agent")
         EVALUATION_CORRECTED = "EVALUATION_CORRECTED", _("Replaced by a correction")
         CORRECTION_STARTED = "CORRECTION_STARTED", _("Correction started")
+        EVALUATION_DISCARDED = "EVALUATION_DISCARDED", _("Draft discarded")
         EVALUATION_ACKNOWLEDGED = "EVALUATION_ACKNOWLEDGED", _("Acknowledged by the agent")
         EVALUATION_DISPUTED = "EVALUATION_DISPUTED", _("Disputed by the agent")
         DISPUTE_DECIDED = "DISPUTE_DECIDED", _("Dispute decided")

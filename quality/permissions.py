@@ -108,13 +108,20 @@ def can_edit_evaluation(user: AnyUser, evaluation: Evaluation) -> bool:
     return evaluation.is_draft and evaluation.evaluator_id == user.pk
 
 
+def can_discard(user: AnyUser, evaluation: Evaluation) -> bool:
+    """A draft, by whoever is scoring it; never a calibration score (the session waits for it)."""
+    return can_edit_evaluation(user, evaluation) and evaluation.calibration_id is None
+
+
 def evaluations_visible_to(user: AnyUser) -> QuerySet:
     """The evaluations this person may open: their own drafts, and the shared (or corrected)
     evaluations of the agents they may follow."""
     if not user.is_authenticated:
         return Evaluation.objects.none()
-    mine = Q(evaluator=user, calibration__isnull=True)
-    shared = ~Q(status=Evaluation.Status.DRAFT) & Q(calibration__isnull=True)
+    mine = Q(evaluator=user, calibration__isnull=True) & ~Q(status=Evaluation.Status.DISCARDED)
+    shared = Q(status__in=[Evaluation.Status.SHARED, Evaluation.Status.CORRECTED]) & Q(
+        calibration__isnull=True
+    )
     if is_evaluator(user) or is_manager(user):
         return Evaluation.objects.filter(mine | shared)
     seen = Q(agent=user)
@@ -124,7 +131,7 @@ def evaluations_visible_to(user: AnyUser) -> QuerySet:
 
 
 def can_see_evaluation(user: AnyUser, evaluation: Evaluation) -> bool:
-    if not user.is_authenticated:
+    if not user.is_authenticated or evaluation.is_discarded:
         return False
     if evaluation.evaluator_id == user.pk:
         return True

@@ -180,6 +180,7 @@ class EvaluationView(LoginRequiredMixin, TemplateView):
                 "respond": permissions.can_respond(user, evaluation),
                 "decide": permissions.can_decide_dispute(user, evaluation),
                 "correct": permissions.can_correct(user, evaluation) and correction is None,
+                "discard": permissions.can_discard(user, evaluation),
             },
             reason_forms={
                 act: kwargs.pop(f"{act}_form", None) or ReasonForm(prefix=act)
@@ -220,7 +221,7 @@ class EvaluationView(LoginRequiredMixin, TemplateView):
 
 
 class EvaluationActView(LoginRequiredMixin, View):
-    """POST /quality/evaluations/<pk>/<act>/: acknowledge, dispute, uphold, correct."""
+    """POST /quality/evaluations/<pk>/<act>/: acknowledge, dispute, uphold, correct, discard."""
 
     http_method_names = ["post"]
 
@@ -247,6 +248,10 @@ class EvaluationActView(LoginRequiredMixin, View):
             elif act == "uphold":
                 evaluations.uphold(evaluation=evaluation, actor=request.user, note=reason)
                 messages.success(request, _("Decided: the score stands. The agent is told."))
+            elif act == "discard":
+                evaluations.discard(evaluation=evaluation, actor=request.user)
+                messages.success(request, _("Draft discarded: nobody sees it."))
+                return redirect("quality:evaluations")
             elif act == "correct":
                 draft = evaluations.correct(
                     evaluation=evaluation, actor=request.user, reason=reason

@@ -229,3 +229,28 @@ def test_a_correction_is_announced_as_one_and_its_writer_goes_on_with_their_draf
     assert refused.value.message == "Anna Szabó is already writing a correction of this evaluation."
     newest = Notification.objects.filter(recipient=agent).order_by("-pk").first()
     assert str(newest) == "The evaluation of your call REC-1 was corrected: 100.00 %"
+
+
+def test_a_draft_on_the_wrong_call_is_discarded_by_its_evaluator_only(
+    client, version, evaluator, agent, team, supervisor
+):
+    wrong = qf.scored(version, by=evaluator, agent=agent, share=False, reference="WRONG")
+    shared = qf.scored(version, by=evaluator, agent=agent, answers={"Greet": "NO"})
+    correction = evaluations.correct(evaluation=shared, actor=evaluator, reason="Maybe.")
+
+    with pytest.raises(QualityRefused) as refused:
+        evaluations.discard(evaluation=wrong, actor=supervisor)
+    with pytest.raises(QualityRefused):
+        evaluations.discard(evaluation=shared, actor=evaluator)
+    client.force_login(evaluator)
+    response = client.post(f"{wrong.get_absolute_url()}discard/", follow=True)
+    evaluations.discard(evaluation=correction, actor=evaluator)
+    another = evaluations.correct(evaluation=shared, actor=supervisor, reason="Heard the greeting.")
+
+    assert refused.value.message == "Only the person scoring this call discards its draft."
+    assert "Draft discarded: nobody sees it." in response.content.decode()
+    assert "WRONG" not in response.content.decode()
+    assert client.get(wrong.get_absolute_url()).status_code == 404
+    wrong.refresh_from_db()
+    assert wrong.is_discarded and wrong.answers.exists()  # set aside with its answers
+    assert another.replaces_id == shared.pk  # the discarded correction gave its place up
