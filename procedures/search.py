@@ -10,7 +10,6 @@ Which revisions a person may find is decided here, never by the caller's templat
 
 import dataclasses
 import hashlib
-import html
 import math
 import re
 from dataclasses import dataclass
@@ -20,12 +19,12 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import freshness, permissions, selectors
 from .models import CODE_PATTERN, Procedure, Revision, SearchDocument
-from .rendering.markdown import render_markdown
+from .rendering.markdown import plain_text
 
 MANUAL = "manual"  # what is in force: what agents read
 DESK = "desk"  # and the drafts, reviews and approved revisions a desk user may see
@@ -101,24 +100,23 @@ class Results:
 # --- Writing the index --------------------------------------------------------------------
 
 
-def _plain(markdown_text: str) -> str:
-    """What a reader reads of an element: the rendered text, without markup or link targets."""
-    return html.unescape(strip_tags(render_markdown(markdown_text))).strip()
-
-
 def document_text(revision: Revision) -> str:
     """Every element of the revision as plain text, in the order of the page."""
     from .content import measures_of, step_rows, steps_of  # content needs services, which needs us
 
-    parts = [_plain(revision.purpose), _plain(revision.scope), _plain(revision.responsibilities)]
+    parts = [
+        plain_text(revision.purpose),
+        plain_text(revision.scope),
+        plain_text(revision.responsibilities),
+    ]
     for row in step_rows(steps_of(revision)):
-        line = f"{row.number}. {_plain(row.step.text)}"
+        line = f"{row.number}. {plain_text(row.step.text)}"
         parts.append(f"{line} ({row.step.role})" if row.step.role else line)
-    parts.append(_plain(revision.procedure_notes))
+    parts.append(plain_text(revision.procedure_notes))
     for measure in measures_of(revision):
         parts.append(" · ".join(p for p in measure.__dict__.values() if p))
     for name in ("measures_notes", "documentation", "training", "review_and_approval"):
-        parts.append(_plain(getattr(revision, name)))
+        parts.append(plain_text(getattr(revision, name)))
     return _MARKERS.sub("", "\n".join(p for p in parts if p))
 
 

@@ -3,17 +3,15 @@ general lines the quality team adds, and the next version when a procedure moved
 
 Writes that change no status (quality/workflow.py changes statuses)."""
 
-import html
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from procedures import selectors
 from procedures.models import Procedure, Revision, Step, User
-from procedures.rendering.markdown import render_markdown
+from procedures.rendering.markdown import plain_text
 from procedures.steps import step_numbers
 
 from . import permissions
@@ -36,7 +34,8 @@ class StepLine:
 
 
 def plain(markdown_text: str) -> str:
-    return " ".join(html.unescape(strip_tags(render_markdown(markdown_text))).split())
+    """A step's text on one line, as a reader reads it (rendering.markdown.plain_text)."""
+    return " ".join(plain_text(markdown_text).split())
 
 
 def step_lines(revision: Revision) -> list[StepLine]:

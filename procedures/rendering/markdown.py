@@ -11,6 +11,7 @@ import time
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -294,6 +295,12 @@ def render_markdown(text: str) -> SafeString:
     if not text or not text.strip():
         return mark_safe("")  # noqa: S308 - empty string
     return mark_safe(sanitize_html(_unsanitized(text)))  # noqa: S308 - sanitized above
+
+
+def plain_text(text: str) -> str:
+    """What a reader reads of author text: the rendered, sanitized text without markup or link
+    targets (for the search index, for scorecard lines)."""
+    return html_lib.unescape(strip_tags(render_markdown(text))).strip()
 
 
 def text_problems(text: str) -> list[str]:
