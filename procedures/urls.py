@@ -92,19 +92,11 @@ manual_patterns = [
     ),
 ]
 
-urlpatterns = [
-    path("", desk.home, name="home"),
-    path("desk/", include((desk_patterns, "desk"))),
-    path("manual.pdf", manual.ManualPdfView.as_view(), name="manual_pdf"),
-    path("images/<str:name>", files.ImageView.as_view(), name="image"),
-    path("files/<uuid:token>/<str:filename>", files.AttachmentView.as_view(), name="attachment"),
-    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
-    path(
-        "notifications/<int:pk>/",
-        notifications.OpenNotificationView.as_view(),
-        name="notification_open",
-    ),
+# What readers open all day (the manual, its files, the panel), first in the site's URLs
+# (sopdesk/urls.py): Django tries the patterns in order, and these are most requests.
+reader_patterns = [
     path("manual/", include((manual_patterns, "manual"))),
+    path("images/<str:name>", files.ImageView.as_view(), name="image"),
     # The panel for a CRM's side panel or iframe: the only pages other sites may frame.
     path("embed/for/<str:reason>/", embed.EmbedForReasonView.as_view(), name="embed_for_reason"),
     path("embed/<str:code>/", embed.EmbedView.as_view(), name="embed"),
@@ -112,5 +104,18 @@ urlpatterns = [
         "embed/<str:code>/rev/<int:number>/acknowledge/",
         embed.EmbedAcknowledgeView.as_view(),
         name="embed_acknowledge",
+    ),
+    path("files/<uuid:token>/<str:filename>", files.AttachmentView.as_view(), name="attachment"),
+    path("manual.pdf", manual.ManualPdfView.as_view(), name="manual_pdf"),
+]
+
+urlpatterns = [
+    path("", desk.home, name="home"),
+    path("desk/", include((desk_patterns, "desk"))),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/",
+        notifications.OpenNotificationView.as_view(),
+        name="notification_open",
     ),
 ]

@@ -3,11 +3,14 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
 
+from procedures.urls import reader_patterns
 from procedures.views import accounts
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # First what other systems and readers open all day: Django tries the patterns in order.
     path("api/v1/", include("procedures.api.urls")),
+    *reader_patterns,
+    path("admin/", admin.site.urls),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path(
         "accounts/password_change/",
