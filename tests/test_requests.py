@@ -108,6 +108,25 @@ def test_every_page_has_a_strict_content_security_policy(client, supervisor):
         assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
 
 
+def test_the_policy_built_once_is_the_one_django_csp_builds_and_follows_the_settings(
+    client, supervisor, settings
+):
+    from csp.utils import build_policy
+
+    client.force_login(supervisor)
+    first = client.get("/desk/")["Content-Security-Policy"]
+    again = client.get("/desk/")["Content-Security-Policy"]
+
+    assert first == again == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'"]}
+    }
+    changed = client.get("/desk/")["Content-Security-Policy"]
+    assert "img-src 'self';" in changed + ";" and "data:" not in changed
+    settings.DEBUG = True  # Django's debug 404 page keeps its inline styles
+    assert "Content-Security-Policy" not in client.get("/desk/NO-SUCH-CODE/")
+
+
 def test_no_page_holds_an_inline_script(client, supervisor):
     import re
 
