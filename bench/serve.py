@@ -67,7 +67,7 @@ PROTECTED_PREFIX, DIRECT_PREFIX = "/_protected/", "/_direct/"
 STATUS = """
 import json
 from django_tasks_db.models import DBTaskResult
-from procedures import selectors
+from procedures import manual_pdf, selectors
 from procedures.models import Procedure, Rendition, RevisionImage
 in_force = []
 for procedure in Procedure.objects.order_by("code"):
@@ -77,6 +77,7 @@ for procedure in Procedure.objects.order_by("code"):
         in_force.append((procedure.code, revision.pk, {{"HTML", "PDF"}} <= kinds))
 chosen = next((p for p in in_force if p[0] == {code!r}), in_force[0] if in_force else None)
 pdf = chosen and Rendition.objects.filter(revision_id=chosen[1], kind="PDF").first()
+manual = manual_pdf.latest_done()
 print(json.dumps({{
     "pending": DBTaskResult.objects.exclude(status__in=["SUCCESSFUL", "FAILED"]).count(),
     "failed": DBTaskResult.objects.filter(status="FAILED").count(),
@@ -85,6 +86,7 @@ print(json.dumps({{
     "code": chosen[0] if chosen else None,
     "pdf": pdf.file.name if pdf else None,
     "images": {{image.get_absolute_url(): image.file for image in RevisionImage.objects.all()}},
+    "manual": manual.file.name if manual else None,
 }}))
 """
 
@@ -512,18 +514,29 @@ def table(port: int, urls: list, args) -> dict:
 
 
 def measure_nginx(port: int, cookie: str, status: dict, paths: dict, args) -> dict:
+    """Each file through nginx (the app checks, nginx sends) against nginx sending it directly:
+    the page's PDF, its image and, when the worker built it, the whole manual's PDF (a larger
+    file: how much the permission check weighs depends on the size)."""
     direct = {
         "pdf": DIRECT_PREFIX + urllib.parse.quote(status["pdf"]),
         "image": DIRECT_PREFIX + urllib.parse.quote(status["images"][paths["image"]]),
     }
-    for key in ("pdf", "image"):
-        if checked(port, paths[key], cookie) != checked(port, direct[key]):
+    keys = ["pdf", "image"]
+    if status.get("manual"):
+        paths = {**paths, "manual": "/manual.pdf"}
+        direct["manual"] = DIRECT_PREFIX + urllib.parse.quote(status["manual"])
+        keys.append("manual")
+    sizes = {}
+    for key in keys:
+        via = checked(port, paths[key], cookie)
+        sizes[key] = len(via)
+        if via != checked(port, direct[key]):
             print(f"note: the {key} through nginx differs from the file nginx serves directly")
     results: dict = {}
     print("\n" + header("× direct"))
     for connections in args.connections:
         runs = []
-        for key in ("pdf", "image"):
+        for key in keys:
             via = f"nginx → app {short(paths[key])}"
             runs += [
                 ((key, connections),
@@ -533,11 +546,12 @@ def measure_nginx(port: int, cookie: str, status: dict, paths: dict, args) -> di
                                    connections, args)),
             ]  # fmt: skip
         results.update(interleaved(runs, args))
-        for key in ("pdf", "image"):
+        for key in keys:
             via, straight = results[key, connections], results[f"{key} direct", connections]
             print(row(via, straight))
             print(row(straight, straight), flush=True)
         print()
+    print("file sizes (bytes): " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
     return results
 
 
@@ -565,7 +579,9 @@ def targets(results: dict, nginx: dict | None, connections: int) -> None:
             f"{name} req/s ÷ floor req/s", r[key].rps / floor, "≥ 0.8", r[key].rps >= 0.8 * floor
         )
     if nginx:
-        for key, name in (("pdf", "PDF"), ("image", "image")):
+        for key, name in (("pdf", "PDF"), ("image", "image"), ("manual", "whole manual's PDF")):
+            if (key, connections) not in nginx:
+                continue
             via, direct = nginx[key, connections], nginx[f"{key} direct", connections]
             ratio = via.rps / direct.rps
             verdict(
