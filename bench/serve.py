@@ -10,8 +10,10 @@ agent. Then wrk at 1, 8 and 32 connections on each of
     /manual/ (the agent's TOC)    /manual/<CODE>/ and /manual/<CODE>.pdf
     the page's screenshot         the PDF's bytes as a static file served by WhiteNoise
 
-and prints req/s, p50, p99, × the floor at the same connections, p99/p50, and the issue's
-targets with PASS/FAIL. With --sendfile nginx, it also starts Debian's nginx in front of a
+and prints req/s, p50, p99, × the floor at the same connections, p99/p50, the CPU time the
+servers (gunicorn's workers; nginx's too behind nginx) spent per request and the floor's ÷ it
+("by cpu": the cost ratio, which a shared machine's scheduling moves far less than req/s), and
+the issue's targets with PASS/FAIL. With --sendfile nginx, it also starts Debian's nginx in front of a
 gunicorn run with SOPDESK_SENDFILE=nginx (X-Accel-Redirect to an internal /_protected/ location
 aliasing MEDIA_ROOT) and measures the PDF and the image through nginx against nginx serving the
 same files directly. Everything started is stopped and removed at the end, on Ctrl-C too.
@@ -140,6 +142,31 @@ class Result:
     p99: float
     errors: int
     contended: bool  # a test run (pytest) was seen on the machine during the measurement
+    cpu_ms: float = 0.0  # CPU time of the servers (gunicorn, nginx) per request, user + system
+
+
+# The servers running now (process ids), whose CPU time, their workers' included, wrk() reads.
+SERVERS: set[int] = set()
+
+
+def cpu_seconds() -> float:
+    """CPU time used so far by the running servers and their workers: what a request costs in
+    work, which a busy or shared machine's scheduling does not change as it changes req/s."""
+    ticks = 0
+    for server in list(SERVERS):
+        children = Path(f"/proc/{server}/task/{server}/children")
+        pids = [server, *map(int, children.read_text().split())] if children.exists() else []
+        for pid in pids:
+            with contextlib.suppress(OSError):  # a worker that just ended
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def serving(stack: contextlib.ExitStack, process: subprocess.Popen) -> None:
+    """Count `process` (and its workers) in cpu_seconds() while it runs."""
+    SERVERS.add(process.pid)
+    stack.callback(SERVERS.discard, process.pid)
 
 
 # Processes and scratch resources ------------------------------------------------------------
@@ -213,6 +240,7 @@ def start_gunicorn(stack, env: dict, scratch: Path, sendfile: str) -> tuple:
                "--workers", "2", "--timeout", "30"]  # fmt: skip
     process = started(stack, "gunicorn", command, log, cwd=ROOT, env=env)
     wait_until_up(process, port, log, "gunicorn")
+    serving(stack, process)
     return process, port
 
 
@@ -233,6 +261,7 @@ def start_nginx(stack, nginx: str, scratch: Path, media: Path, upstream: int) ->
     command = [nginx, "-c", str(conf), "-p", str(tmp), "-e", str(tmp / "error.log")]
     process = started(stack, "nginx", command, tmp / "stderr.log")
     wait_until_up(process, port, tmp / "error.log", "nginx")
+    serving(stack, process)
     return port
 
 
@@ -389,6 +418,7 @@ def wrk(
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{path}")
+    cpu_before = cpu_seconds()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     contended, deadline = False, time.monotonic() + args.round_seconds + 60
     try:
@@ -399,6 +429,7 @@ def wrk(
         if process.poll() is None:
             process.kill()
         out, err = process.communicate(timeout=10)
+    cpu = cpu_seconds() - cpu_before
     if process.returncode != 0:
         raise SystemExit(f"wrk failed ({process.returncode}): {err.strip()[-2000:]}")
 
@@ -416,6 +447,7 @@ def wrk(
         p99=latency("99"),
         errors=errors + (int(non_2xx.group(1)) if non_2xx else 0),
         contended=contended,
+        cpu_ms=cpu * 1000 / max(1, int(re.search(r"(\d+) requests in", out).group(1))),
     )
 
 
@@ -423,7 +455,7 @@ def interleaved(runs: list, args) -> dict:
     """Each of `runs` ((key, a function that measures once)) args.rounds times, round-robin:
     the machine's drift (a VM's neighbours, the database's own work) then touches every URL
     alike instead of the ones measured last. Each key's result is its median round by req/s,
-    with every round's errors and contention."""
+    with the median of its rounds' CPU per request, every round's errors and contention."""
     seen: dict = {}
     for _ in range(args.rounds):
         for key, measure in runs:
@@ -433,6 +465,7 @@ def interleaved(runs: list, args) -> dict:
         middle = sorted(rounds, key=lambda r: r.rps)[len(rounds) // 2]
         results[key] = dataclasses.replace(
             middle,
+            cpu_ms=sorted(r.cpu_ms for r in rounds)[len(rounds) // 2],
             errors=sum(r.errors for r in rounds),
             contended=any(r.contended for r in rounds),
         )
@@ -440,18 +473,23 @@ def interleaved(runs: list, args) -> dict:
 
 
 def row(result: Result, baseline: Result | None) -> str:
+    """req/s × the baseline's, and the same judged by CPU: the baseline's CPU per request ÷ this
+    one's (what the ratio of req/s would be if CPU were all that limited both)."""
     ratio = f"{result.rps / baseline.rps:8.2f}" if baseline else f"{'-':>8}"
+    by_cpu = (
+        f"{baseline.cpu_ms / result.cpu_ms:7.2f}" if baseline and result.cpu_ms else f"{'-':>7}"
+    )
     return (
         f"{result.label:50} {result.connections:5} {result.rps:8.0f} {result.p50:8.1f} "
-        f"{result.p99:8.1f} {ratio} {result.p99 / result.p50:8.2f} {result.errors:6}"
-        + ("  pytest!" if result.contended else "")
+        f"{result.p99:8.1f} {ratio} {result.p99 / result.p50:8.2f} {result.errors:6} "
+        f"{result.cpu_ms:7.3f} {by_cpu}" + ("  pytest!" if result.contended else "")
     )
 
 
 def header(ratio: str) -> str:
     return (
         f"{'URL':50} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{ratio:>8} {'p99/p50':>8} {'errors':>6}"
+        f"{ratio:>8} {'p99/p50':>8} {'errors':>6} {'cpu ms':>7} {'by cpu':>7}"
     )
 
 
