@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import CallReason, ImportPreview, Measure, Procedure, Revision
+from .models import AuditEvent, CallReason, ImportPreview, Measure, Procedure, Revision
 
 Status = Revision.Status
 PUBLISHED_STATUSES = (
@@ -69,14 +69,23 @@ def revision_in_force(procedure: Procedure, at: datetime.datetime | None = None)
 def revision_in_force_then(procedure: Procedure, at: datetime.datetime) -> Revision | None:
     """The revision of `procedure` that was in force at a past moment (a call's time, say),
     whatever has happened since: the signed-off revision that took effect last before `at`,
-    unless the procedure had been withdrawn by then. One query."""
+    unless it had been withdrawn by then (its withdrawal on the audit trail: a procedure
+    withdrawn and later in force again no longer says when it was withdrawn). One query."""
     if procedure.withdrawn_at is not None and procedure.withdrawn_at <= at:
         return None
-    return (
+    found = (
         procedure.revisions.filter(status__in=SIGNED_OFF_STATUSES, effective_at__lte=at)
+        .annotate(
+            withdrawn_then=Exists(
+                AuditEvent.objects.filter(
+                    revision=OuterRef("pk"), action=AuditEvent.Action.WITHDRAWN, at__lte=at
+                )
+            )
+        )
         .order_by("-effective_at", "-number")
         .first()
     )
+    return None if found is None or found.withdrawn_then else found
 
 
 # ---------------------------------------------------------------- the manual

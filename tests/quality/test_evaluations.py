@@ -9,11 +9,13 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from procedures.models import Notification
+from procedures import selectors, workflow
+from procedures.models import Notification, Procedure
 from procedures.steps import StepData
 from quality import evaluations, permissions
 from quality.models import Answer, Evaluation, QualityEvent, Response
 from quality.records import QualityRefused
+from tests import factories
 from tests import quality_factories as qf
 from tests.factories import UserFactory
 
@@ -72,6 +74,24 @@ def test_a_step_that_was_not_in_the_revision_in_force_then_is_not_counted(
         evaluation.points_possible == 4
     )  # four steps of revision 1, "Offer a call back" not counted
     assert not Answer.objects.filter(evaluation=evaluation, line=rows["f"].line).exists()
+
+
+def test_a_call_while_the_procedure_was_withdrawn_has_no_revision_in_force_then(
+    supervisor, manager
+):
+    first = qf.effective_procedure(supervisor)
+    before = timezone.now()
+    workflow.request_withdrawal(procedure=first.procedure, actor=supervisor, reason="Obsolete")
+    factories.sign(first, manager, meaning="APPROVED_FOR_WITHDRAWAL")
+    gap = timezone.now()
+    second = qf.next_revision_in_force(first, qf.STEPS)  # in force again
+    after = timezone.now()
+
+    procedure = Procedure.objects.get(pk=first.procedure_id)
+    assert procedure.withdrawn_at is None  # the procedure no longer says it was withdrawn
+    assert selectors.revision_in_force_then(procedure, before) == first
+    assert selectors.revision_in_force_then(procedure, gap) is None
+    assert selectors.revision_in_force_then(procedure, after) == second
 
 
 def test_a_call_before_the_procedure_was_in_force_is_not_scored_on_it(version, evaluator, agent):
