@@ -13,10 +13,10 @@ agent. Then wrk at 1, 8 and 32 connections on each of
 and prints req/s, p50, p99, × the floor at the same connections, p99/p50, the CPU time the
 servers (gunicorn's workers; nginx's too behind nginx) spent per request and the floor's ÷ it
 ("by cpu": the cost ratio, which a shared machine's scheduling moves far less than req/s), and
-the issue's targets with PASS/FAIL. With --sendfile nginx, it also starts Debian's nginx in front of a
-gunicorn run with SOPDESK_SENDFILE=nginx (X-Accel-Redirect to an internal /_protected/ location
-aliasing MEDIA_ROOT) and measures the PDF and the image through nginx against nginx serving the
-same files directly. Everything started is stopped and removed at the end, on Ctrl-C too.
+the issue's targets with PASS/FAIL. With --sendfile nginx, it also starts Debian's nginx in
+front of a gunicorn run with SOPDESK_SENDFILE=nginx (X-Accel-Redirect to an internal /_protected/
+location aliasing MEDIA_ROOT) and measures the PDF, the image and the whole manual's PDF through
+nginx against nginx serving the same files directly. Everything started is stopped and removed at the end, on Ctrl-C too.
 
     .venv/bin/python bench/serve.py [--sqlite] [--redis] [--sendfile nginx] [--seconds 18]
         [--rounds 9] [--quick] [--connections 1,8,32] [--threads 1]
