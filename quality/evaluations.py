@@ -377,6 +377,30 @@ def uphold(*, evaluation: Evaluation, actor: User, note: str) -> Response:
 
 
 @transaction.atomic
+def take_over(*, evaluation: Evaluation, actor: User) -> Evaluation:
+    """A draft its evaluator left behind becomes `actor`'s to finish or discard, answers kept;
+    the history names whom it was taken over from."""
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if not permissions.can_take_over(actor, evaluation):
+        raise QualityRefused(
+            _(
+                "This draft cannot be taken over: it was shared or discarded, its evaluator is "
+                "still working on it, or its agent is not one whose calls you score."
+            )
+        )
+    before = evaluation.evaluator
+    evaluation.evaluator = actor
+    evaluation.save(update_fields=["evaluator", "updated_at"])
+    record(
+        action="EVALUATION_TAKEN_OVER",
+        actor=actor,
+        evaluation=evaluation,
+        reason=before.display_name,
+    )
+    return evaluation
+
+
+@transaction.atomic
 def discard(*, evaluation: Evaluation, actor: User) -> Evaluation:
     """A draft its evaluator will not share (the wrong call, the wrong agent, a correction not
     needed after all) is set aside: kept with its answers, shown to nobody, and a correction

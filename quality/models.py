@@ -555,6 +555,7 @@ class QualityEvent(models.Model):
         EVALUATION_CORRECTED = "EVALUATION_CORRECTED", _("Replaced by a correction")
         CORRECTION_STARTED = "CORRECTION_STARTED", _("Correction started")
         EVALUATION_DISCARDED = "EVALUATION_DISCARDED", _("Draft discarded")
+        EVALUATION_TAKEN_OVER = "EVALUATION_TAKEN_OVER", _("Draft taken over from")
         EVALUATION_ACKNOWLEDGED = "EVALUATION_ACKNOWLEDGED", _("Acknowledged by the agent")
         EVALUATION_DISPUTED = "EVALUATION_DISPUTED", _("Disputed by the agent")
         DISPUTE_DECIDED = "DISPUTE_DECIDED", _("Dispute decided")

@@ -4,10 +4,16 @@ procedures/permissions.py: may this person do X to this object, which objects ma
 Quality evaluators (often an outside firm) and supervisors score calls; evaluators, supervisors
 and managers build scorecards; a manager who did not write a scorecard version approves it. An
 agent sees their own shared evaluations, a supervisor their team's, managers and evaluators all
-of them; nobody changes a shared evaluation (a correction replaces it).
+of them; nobody changes a shared evaluation (a correction replaces it). A draft its evaluator
+left behind (account closed, or untouched for days) may be taken over by another who scores that
+agent's calls.
 """
 
+import datetime
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from procedures.models import User
 from procedures.permissions import (
@@ -106,6 +112,31 @@ def active_agents() -> QuerySet:
 def can_edit_evaluation(user: AnyUser, evaluation: Evaluation) -> bool:
     """A draft, by whoever is scoring it; shared evaluations are never edited."""
     return evaluation.is_draft and evaluation.evaluator_id == user.pk
+
+
+def _left_behind() -> Q:
+    """Drafts their evaluator no longer works on: their account is closed, or nobody changed the
+    draft for SOPDESK_QUALITY_DRAFT_IDLE_DAYS days. Never a calibration score (it is the
+    person's own, for the session)."""
+    idle_since = timezone.now() - datetime.timedelta(days=settings.SOPDESK_QUALITY_DRAFT_IDLE_DAYS)
+    return Q(status=Evaluation.Status.DRAFT, calibration__isnull=True) & (
+        Q(evaluator__is_active=False) | Q(updated_at__lte=idle_since)
+    )
+
+
+def drafts_to_take_over(user: AnyUser) -> QuerySet:
+    """The drafts others left behind that this person may take over: of the agents they score."""
+    if not can_score_calls(user):
+        return Evaluation.objects.none()
+    return (
+        Evaluation.objects.filter(_left_behind(), agent__in=agents_to_score(user))
+        .exclude(evaluator=user)
+        .order_by("updated_at", "pk")
+    )
+
+
+def can_take_over(user: AnyUser, evaluation: Evaluation) -> bool:
+    return drafts_to_take_over(user).filter(pk=evaluation.pk).exists()
 
 
 def can_discard(user: AnyUser, evaluation: Evaluation) -> bool:

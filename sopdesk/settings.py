@@ -428,3 +428,6 @@ SOPDESK_QUALITY_CALLS_PER_WEEK = (
 SOPDESK_QUALITY_THRESHOLD = env_int("SOPDESK_QUALITY_THRESHOLD", 85)
 SOPDESK_QUALITY_MISSED_SHARE = env_int("SOPDESK_QUALITY_MISSED_SHARE", 25)
 SOPDESK_QUALITY_MISSED_CALLS = env_int("SOPDESK_QUALITY_MISSED_CALLS", 10)
+# A draft evaluation nobody changed for this many days (or whose evaluator's account is closed)
+# may be taken over by another person who scores that agent's calls.
+SOPDESK_QUALITY_DRAFT_IDLE_DAYS = env_int("SOPDESK_QUALITY_DRAFT_IDLE_DAYS", 7)

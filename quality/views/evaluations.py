@@ -57,6 +57,10 @@ class EvaluationListView(LoginRequiredMixin, TemplateView):
             if permissions.can_score_calls(user)
             else 0,
             can_score=permissions.can_score_calls(user),
+            left_behind=permissions.drafts_to_take_over(user).select_related(
+                "agent", "evaluator", "scorecard_version__scorecard"
+            )[:PAGE_SIZE],
+            idle_days=settings.SOPDESK_QUALITY_DRAFT_IDLE_DAYS,
             own_only=own_only,
             **kwargs,
         )
@@ -221,12 +225,15 @@ class EvaluationView(LoginRequiredMixin, TemplateView):
 
 
 class EvaluationActView(LoginRequiredMixin, View):
-    """POST /quality/evaluations/<pk>/<act>/: acknowledge, dispute, uphold, correct, discard."""
+    """POST /quality/evaluations/<pk>/<act>/: acknowledge, dispute, uphold, correct, discard,
+    take over (a draft someone left behind, from the list of evaluations)."""
 
     http_method_names = ["post"]
 
     def post(self, request, pk, act):
         evaluation = get_object_or_404(Evaluation, pk=pk)
+        if act == "take-over":  # a draft is nobody else's to see: offered in the list
+            return self.take_over(request, evaluation)
         if not permissions.can_see_evaluation(request.user, evaluation):
             raise Http404(_("There is no such evaluation for you."))
         form = ReasonForm(request.POST, prefix=act)
@@ -270,4 +277,17 @@ class EvaluationActView(LoginRequiredMixin, View):
             page.setup(request, pk=pk)
             context = page.get_context_data(**{f"{act}_form": form})
             return page.render_to_response(context, status=400)  # what was typed is kept
+        return redirect(evaluation.get_absolute_url())
+
+    def take_over(self, request, evaluation):
+        try:
+            evaluations.take_over(evaluation=evaluation, actor=request.user)
+        except QualityRefused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("quality:evaluations")
+        messages.success(
+            request,
+            _("You took over the draft of call %(reference)s: it is yours to finish or discard.")
+            % {"reference": evaluation.call_reference},
+        )
         return redirect(evaluation.get_absolute_url())

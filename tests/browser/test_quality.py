@@ -96,6 +96,10 @@ def test_quality_pages_have_no_accessibility_violations(page, floor, width):
     shared = qf.scored(version, by=evaluator, agent=agent, answers={"Answer": "NO"})
     evaluations.respond(evaluation=shared, actor=agent, dispute=True, reason="I did answer.")
     draft = qf.scored(version, by=evaluator, agent=agent, share=False, reference="R-2")
+    gone = qf.evaluator("gone")  # a draft left behind: offered on /quality/ to take over
+    qf.scored(version, by=gone, agent=agent, share=False, reference="R-3")
+    gone.is_active = False
+    gone.save()
     session = calibration.start(
         lead=evaluator, version=version, agent=agent, call_reference="CAL-1",
         call_at=timezone.now(), participants=[evaluator, floor["supervisor"]],
